@@ -1,0 +1,48 @@
+# Two entry points for a fresh machine (see README.md): `make demo` and `make test`.
+# Each creates .venv with what it needs; nothing is installed outside it but
+# Graphviz's `dot` (with apt-get, when run as root).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: demo test bench lint dot clean
+
+demo: $(VENV)/.demo
+	$(PY) -m demos
+
+test: $(VENV)/.test dot
+	$(PY) -m pytest
+
+bench: $(VENV)/.bench
+	$(PY) benchmarks/bench_engine.py
+
+lint: $(VENV)/.lint
+	$(VENV)/bin/ruff check engine nn demos tests benchmarks
+	$(VENV)/bin/mypy
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# One stamp per extra, redone when setup.cfg changes.
+$(VENV)/.demo: setup.cfg $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[viz]' && touch $@
+$(VENV)/.test: setup.cfg $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]' && touch $@
+$(VENV)/.bench: setup.cfg $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[bench]' && touch $@
+$(VENV)/.lint: setup.cfg $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[lint]' && touch $@
+
+# Graphviz's `dot` renders the pictures; the tests that render skip without it.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) || echo "could not install graphviz: rendering tests will skip"; \
+	  else \
+	    echo "Graphviz's dot is missing; install it with: sudo apt-get install graphviz"; \
+	  fi; }
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Runnable demos of what the source documents teach."""

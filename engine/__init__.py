@@ -1,0 +1,33 @@
+"""chainrule's engine: scalar reverse-mode automatic differentiation.
+
+    >>> from engine import Value
+    >>> x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    >>> y = (x1 * w1 + 1).sigmoid()
+    >>> y.backward()
+    >>> round(w1.grad, 6)
+    0.013296
+
+Imports only the standard library; pictures live in `engine.viz`, test
+helpers in `engine.testing`.
+"""
+
+from engine.autodiff import grad, gradients
+from engine.graph import topological_order, zero_grad
+from engine.modes import detect_anomaly, is_grad_enabled, no_grad
+from engine.ops import OPS, Op
+from engine.value import Value, dot, sum
+
+__all__ = [
+    "OPS",
+    "Op",
+    "Value",
+    "detect_anomaly",
+    "dot",
+    "grad",
+    "gradients",
+    "is_grad_enabled",
+    "no_grad",
+    "sum",
+    "topological_order",
+    "zero_grad",
+]

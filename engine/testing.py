@@ -1,0 +1,183 @@
+"""Tools for your own gradient tests: `gradcheck`, `gradgradcheck` and hypothesis strategies.
+
+    from hypothesis import given
+    from engine.testing import expressions, gradcheck
+
+    @given(expressions())
+    def test_gradients_match_finite_differences(expr):
+        gradcheck(*expr)
+
+`gradcheck` needs nothing beyond the standard library; the strategies need
+hypothesis (the `test` extra), imported when first used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine import ops
+from engine.autodiff import gradients
+from engine.graph import replay
+from engine.value import Value, lift
+
+Function = Callable[..., Value]
+
+
+def _as_function(f: Function | Value, inputs: Sequence[Any]) -> tuple[Function, list[float]]:
+    """`f` as a function of plain numbers' Values, and the point to check at."""
+    points = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    if isinstance(f, Value):
+        output, leaves = f, list(inputs)
+        if not all(isinstance(x, Value) for x in leaves):
+            raise TypeError("gradcheck: with an output Value, inputs must be the Values it was built from")
+        return (lambda *xs: replay(output, leaves, xs)), points
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be a function or a Value, got {type(f).__name__}")
+    return f, points
+
+
+def _evaluate(f: Function, points: list[float], i: int, shift: float) -> float:
+    """f at `points` with input i shifted. The graph stays on: f may itself
+    differentiate (gradgradcheck's does)."""
+    shifted = [Value(p + shift if j == i else p) for j, p in enumerate(points)]
+    return lift(f(*shifted)).data
+
+
+def _check(f: Function, points: list[float], eps: float, atol: float, rtol: float, what: str) -> bool:
+    xs = [Value(p, label=f"x{i}") for i, p in enumerate(points)]
+    out = lift(f(*xs))
+    analytic = gradients(out, xs)
+    for i in range(len(points)):
+        numeric = (_evaluate(f, points, i, eps) - _evaluate(f, points, i, -eps)) / (2 * eps)
+        if not math.isclose(analytic[i], numeric, rel_tol=rtol, abs_tol=atol) and not (
+            math.isnan(analytic[i]) and math.isnan(numeric)
+        ):
+            raise AssertionError(
+                f"{what} mismatch for input {i} (at {points}): engine gives {analytic[i]!r}, "
+                f"central finite differences give {numeric!r} "
+                f"(difference {abs(analytic[i] - numeric):.3g}, allowed {atol + rtol * abs(numeric):.3g})"
+            )
+    return True
+
+
+def gradcheck(
+    f: Function | Value,
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check the engine's first derivatives against central finite differences.
+
+    Args:
+        f: a function taking one Value per input and returning a Value; or
+            an output Value already built from `inputs`, which is then
+            re-run through the op table at shifted inputs.
+        inputs: the point to check at (numbers or Values).
+        eps: the finite-difference step.
+        atol, rtol: a derivative passes when |engine − numeric| <= atol + rtol·|numeric|.
+
+    Returns:
+        True; raises AssertionError naming the input and both numbers otherwise.
+    """
+    fn, points = _as_function(f, inputs)
+    return _check(fn, points, eps, atol, rtol, "gradient")
+
+
+def gradgradcheck(
+    f: Function | Value,
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-4,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check second derivatives: each ∂f/∂xᵢ, itself differentiated by the
+    engine (``create_graph=True``), against finite differences of it."""
+    fn, points = _as_function(f, inputs)
+    for i in range(len(points)):
+
+        def first_derivative(*xs: Value, i: int = i) -> Value:
+            (d,) = gradients(lift(fn(*xs)), [xs[i]], create_graph=True)
+            return d
+
+        _check(first_derivative, points, eps, atol, rtol, f"second derivative (of ∂f/∂x{i})")
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Hypothesis strategies.
+
+# Exponents for `pow` in generated expressions: negative, fractional, zero and integers.
+EXPONENTS = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)
+
+
+def values(min_value: float = -3.0, max_value: float = 3.0, label: str = "") -> Any:
+    """A strategy for leaf Values with finite data in [min_value, max_value]."""
+    from hypothesis import strategies as st
+
+    return st.floats(min_value, max_value, allow_nan=False, allow_infinity=False).map(
+        lambda x: Value(x, label=label)
+    )
+
+
+def expressions(
+    max_leaves: int = 4,
+    max_ops: int = 8,
+    ops_: Sequence[ops.Op] | None = None,
+    margin: float = 0.1,
+    bound: float = 100.0,
+) -> Any:
+    """A strategy for random graphs over the op table: ``(output, leaves)``.
+
+    Each step applies a random op to random earlier nodes, so nodes are
+    reused (``x * x``, a value feeding several ops). Every op's input stays
+    at least `margin` away from its kinks and domain edges (`Op.kinks`),
+    every value within ±`bound`, so the graph is smooth around the drawn
+    point and finite differences are meaningful. The output is the sum of
+    the nodes nothing else used, so the whole graph counts.
+
+    Args:
+        max_leaves: leaves x0, x1, ... drawn in [-3, 3].
+        max_ops: how many op applications at most.
+        ops_: the ops to draw from (default: the whole table).
+        margin: the least distance from a kink.
+        bound: the largest magnitude a node may have.
+    """
+    from hypothesis import strategies as st
+
+    table = list(ops_ if ops_ is not None else ops.OPS.values())
+
+    @st.composite
+    def build(draw: Any) -> tuple[Value, list[Value]]:
+        n_leaves = draw(st.integers(1, max_leaves))
+        leaves = [draw(values(label=f"x{i}")) for i in range(n_leaves)]
+        nodes: list[Value] = list(leaves)
+        used: set[Value] = set()
+        for _ in range(draw(st.integers(1, max_ops))):
+            op = draw(st.sampled_from(table))
+            arity = op.arity or draw(st.integers(1, 3)) * (2 if op is ops.DOT else 1)
+            inputs = tuple(draw(st.sampled_from(nodes)) for _ in range(arity))
+            arg = None
+            if op.param == "n":
+                arg = draw(st.sampled_from(EXPONENTS))
+            elif op.param is not None:
+                arg = draw(st.floats(0.0, 0.5))
+            if any(abs(inputs[0].data - k) < margin for k in op.kinks):
+                continue
+            try:
+                out = Value.apply(op, inputs, arg)
+            except ValueError:  # outside the op's domain: draw another op
+                continue
+            if not abs(out.data) <= bound:
+                continue
+            used.update(inputs)
+            nodes.append(out)
+        sinks = [v for v in nodes[n_leaves:] if v not in used] or leaves
+        from engine.value import sum as vsum
+
+        output = sinks[0] if len(sinks) == 1 else vsum(sinks)
+        return output, leaves
+
+    return build()

@@ -1,0 +1,258 @@
+"""`Value`: a scalar that remembers how it was computed.
+
+A Value is a plain node: its number (`data`), its gradient (`grad`), the
+ordered tuple of Values it was computed from (`_parents`), the op table
+entry that computed it (`_op`, None for a leaf), that op's number
+parameter if it has one (`_arg`) and a `label` for pictures. No closure,
+no reference back to its children: a graph is freed by reference counting
+alone, and every walk over it reads the op table (`engine.ops`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+from engine import graph, ops
+from engine.modes import caller_site, site_of, state
+
+
+def _as_float(data: Any) -> float:
+    if isinstance(data, numbers.Real):  # int, float, bool, Fraction, numpy scalars
+        return float(data)
+    raise TypeError(
+        f"Value() takes a real number (int, float or a numpy scalar), got {type(data).__name__}"
+        + (": use v.detach() for a new leaf with the same data" if isinstance(data, Value) else "")
+    )
+
+
+class Value:
+    """A scalar node of a computation graph.
+
+    Args:
+        data: any real number; stored as a float.
+        label: a name shown in pictures and derivations, e.g. ``"w1"``.
+    """
+
+    __slots__ = ("_arg", "_op", "_parents", "data", "grad", "label")
+    __array_ufunc__ = None  # numpy scalars hand `np.float64(2) * v` over to Value
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._parents: tuple[Value, ...] = ()
+        self._op: ops.Op | None = None
+        self._arg: float | None = None
+
+    @staticmethod
+    def apply(op: ops.Op, parents: tuple[Value, ...], arg: float | None = None) -> Value:
+        """Run `op` forward on the parents' data and record the new node.
+
+        The one place where interior nodes are made: under `no_grad()` the
+        result is a constant leaf; under `detect_anomaly()` a nan or inf
+        result raises, naming the op and the caller's line.
+        """
+        # Fast paths for one and two inputs: the common case, worth ~40% here.
+        if arg is not None:
+            data = op.forward(*[p.data for p in parents], arg)
+        elif len(parents) == 2:
+            data = op.forward(parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            data = op.forward(parents[0].data)
+        else:
+            data = op.forward(*[p.data for p in parents])
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        if state.grad_enabled:
+            out._parents = parents
+            out._op = op
+            out._arg = arg
+        else:  # no_grad(): a constant
+            out._parents = ()
+            out._op = None
+            out._arg = None
+        if state.anomaly:
+            site = caller_site()
+            if not math.isfinite(data):
+                inputs = [p.data for p in parents]
+                raise FloatingPointError(
+                    f"detect_anomaly: {op.name} produced {data!r} from {inputs!r} at {site}"
+                )
+            state.sites[out] = site
+        return out
+
+    # -- operators: primitives, and rewrites onto them ----------------------
+
+    def __add__(self, other: Any) -> Value:
+        other = _lift(other)
+        return NotImplemented if other is None else Value.apply(ops.ADD, (self, other))
+
+    def __mul__(self, other: Any) -> Value:
+        other = _lift(other)
+        return NotImplemented if other is None else Value.apply(ops.MUL, (self, other))
+
+    def __pow__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            return Value.apply(ops.VPOW, (self, other))
+        if isinstance(other, numbers.Real):
+            return Value.apply(ops.POW, (self,), float(other))
+        return NotImplemented
+
+    def __rpow__(self, other: Any) -> Value:  # other ** self
+        other = _lift(other)
+        return NotImplemented if other is None else Value.apply(ops.VPOW, (other, self))
+
+    def __radd__(self, other: Any) -> Value:  # other + self
+        return self + other
+
+    def __rmul__(self, other: Any) -> Value:  # other * self
+        return self * other
+
+    def __neg__(self) -> Value:
+        return self * -1.0
+
+    def __sub__(self, other: Any) -> Value:
+        other = _lift(other)
+        return NotImplemented if other is None else self + (-other)
+
+    def __rsub__(self, other: Any) -> Value:  # other - self
+        return other + (-self)
+
+    def __truediv__(self, other: Any) -> Value:
+        other = _lift(other)
+        return NotImplemented if other is None else self * other**-1
+
+    def __rtruediv__(self, other: Any) -> Value:  # other / self
+        return other * self**-1
+
+    def __abs__(self) -> Value:
+        return self.abs()
+
+    # -- functions ----------------------------------------------------------
+
+    def exp(self) -> Value:
+        return Value.apply(ops.EXP, (self,))
+
+    def log(self) -> Value:
+        return Value.apply(ops.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        return Value.apply(ops.SQRT, (self,))
+
+    def tanh(self) -> Value:
+        return Value.apply(ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        return Value.apply(ops.SIGMOID, (self,))
+
+    def softplus(self) -> Value:
+        return Value.apply(ops.SOFTPLUS, (self,))
+
+    def relu(self) -> Value:
+        return Value.apply(ops.RELU, (self,))
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        return Value.apply(ops.LEAKY_RELU, (self,), float(slope))
+
+    def abs(self) -> Value:
+        return Value.apply(ops.ABS, (self,))
+
+    def step(self) -> Value:
+        """1 where x > 0, else 0: the perceptron's activation (derivative 0)."""
+        return Value.apply(ops.STEP, (self,))
+
+    def sign(self) -> Value:
+        return Value.apply(ops.SIGN, (self,))
+
+    # -- autograd -----------------------------------------------------------
+
+    def backward(self) -> None:
+        """Add ∂self/∂node to the `.grad` of every node of this graph.
+
+        The graph's nodes, leaves and interior alike, get their derivative
+        *added* to `.grad`, as in micrograd and PyTorch: calling backward()
+        twice without zeroing in between doubles every gradient. Use
+        `engine.zero_grad(self)` (or an optimizer's zero_grad()) between steps.
+        """
+        for node, g in graph.backprop(self, 1.0).items():
+            node.grad += g
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and no history."""
+        return Value(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._op is None
+
+    @property
+    def op(self) -> ops.Op | None:
+        """The op table entry that computed this node (None for a leaf)."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        return self._parents
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{label})"
+
+
+def _short(x: float) -> str:
+    """4 significant digits, still looking like a float: 0.7216, 6.0, 1e-08."""
+    text = f"{x:.4g}"
+    return text + ".0" if text.lstrip("-").isdigit() else text
+
+
+_new = object.__new__
+
+
+def _lift(x: Any) -> Value | None:
+    """`x` as a Value: Values as they are, numbers as constant leaves."""
+    if isinstance(x, Value):
+        return x
+    if type(x) is float or isinstance(x, numbers.Real):
+        constant = _new(Value)  # Value(x) without the checks: x is known to be a number
+        constant.data = float(x)
+        constant.grad = 0.0
+        constant.label = ""
+        constant._parents = ()
+        constant._op = None
+        constant._arg = None
+        return constant
+    return None
+
+
+def lift(x: Any) -> Value:
+    v = _lift(x)
+    if v is None:
+        raise TypeError(f"expected a Value or a real number, got {type(x).__name__}")
+    return v
+
+
+def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - engine.sum, as torch.sum
+    """Σ values as one node with one edge per term (not a chain of `+`)."""
+    terms = tuple(lift(v) for v in values)
+    return Value.apply(ops.SUM, terms) if terms else Value(0.0)
+
+
+def dot(ws: Iterable[Any], xs: Iterable[Any]) -> Value:
+    """Σ wᵢ·xᵢ as one node: a neuron's weighted sum in one step.
+
+    The local derivative of each wᵢ is xᵢ and of each xᵢ is wᵢ.
+    """
+    ws, xs = tuple(lift(w) for w in ws), tuple(lift(x) for x in xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot: ws has {len(ws)} values but xs has {len(xs)}; expected equal lengths")
+    return Value.apply(ops.DOT, ws + xs) if ws else Value(0.0)
+
+
+__all__ = ["Value", "dot", "lift", "site_of", "sum"]

@@ -1,0 +1,255 @@
+"""Backpropagation: accumulation, reuse, determinism, depth, modes and transforms."""
+
+import math
+
+import pytest
+
+import engine
+from engine import Value
+
+
+def test_readme_example():
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    y = (x1 * w1 + 1).sigmoid()
+    y.backward()
+    s = 1 / (1 + math.exp(5))
+    assert y.grad == 1.0
+    assert x1.grad == pytest.approx(s * (1 - s) * -3.0, rel=1e-15)
+    assert w1.grad == pytest.approx(s * (1 - s) * 2.0, rel=1e-15)
+
+
+def test_reused_node_gets_every_contribution():
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+
+
+def test_backward_reaches_interior_nodes_too():
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b
+    d = c + a
+    d.backward()
+    assert (d.grad, c.grad, a.grad, b.grad) == (1.0, 1.0, -2.0, 2.0)
+
+
+def test_backward_twice_accumulates_the_same_gradient_twice():
+    x, w = Value(1.5), Value(-0.5)
+    h = (x * w).tanh()
+    y = h * h + x
+    y.backward()
+    first = {"x": x.grad, "w": w.grad, "h": h.grad, "y": y.grad}
+    y.backward()
+    assert {"x": x.grad, "w": w.grad, "h": h.grad, "y": y.grad} == pytest.approx(
+        {k: 2 * v for k, v in first.items()}
+    )
+
+
+def test_zero_grad_clears_every_node_of_the_graph():
+    x, w = Value(1.5), Value(-0.5)
+    y = (x * w).relu() + x
+    y.backward()
+    engine.zero_grad(y)
+    assert all(node.grad == 0.0 for node in engine.topological_order(y))
+
+
+def test_gradients_equal_backward_and_write_no_grad():
+    x, w, b = Value(0.3), Value(-1.2), Value(0.1)
+    y = (x * w + b).sigmoid() * x
+    dx, dw, db = engine.gradients(y, [x, w, b])
+    assert x.grad == w.grad == b.grad == 0.0
+    y.backward()
+    assert (dx, dw, db) == (x.grad, w.grad, b.grad)
+
+
+def test_gradients_of_an_unused_input_is_zero():
+    x, unused = Value(2.0), Value(5.0)
+    assert engine.gradients(x * x, [unused]) == [0.0]
+    (d,) = engine.gradients(x * x, [unused], create_graph=True)
+    assert isinstance(d, Value) and d.data == 0.0
+
+
+def test_gradients_rejects_non_values_clearly():
+    with pytest.raises(TypeError, match=r"inputs\[1\] must be a Value, got float"):
+        engine.gradients(Value(1.0), [Value(1.0), 2.0])
+    with pytest.raises(TypeError, match="output must be a Value, got int"):
+        engine.gradients(3, [Value(1.0)])
+
+
+def test_create_graph_gives_differentiable_derivatives():
+    x = Value(0.7)
+    (d1,) = engine.gradients(x**3, [x], create_graph=True)
+    (d2,) = engine.gradients(d1, [x], create_graph=True)
+    (d3,) = engine.gradients(d2, [x])
+    assert (d1.data, d2.data, d3) == pytest.approx((3 * 0.49, 6 * 0.7, 6.0))
+
+
+def test_grad_composes_like_jax():
+    f = lambda x: x**4 - 2 * x  # noqa: E731
+    df, d2f, d3f = engine.grad(f), engine.grad(engine.grad(f)), engine.grad(engine.grad(engine.grad(f)))
+    assert df(1.5) == pytest.approx(4 * 1.5**3 - 2)
+    assert d2f(1.5) == pytest.approx(12 * 1.5**2)
+    assert d3f(1.5) == pytest.approx(24 * 1.5)
+    assert isinstance(df(1.5), float)
+
+
+def test_grad_sigmoid_second_derivative_matches_the_formula():
+    # σ'' = σ(1 − σ)(1 − 2σ)
+    for z in (-3.0, -0.2, 0.0, 1.1, 4.0):
+        s = 1 / (1 + math.exp(-z))
+        assert engine.grad(engine.grad(lambda x: x.sigmoid()))(z) == pytest.approx(
+            s * (1 - s) * (1 - 2 * s), rel=1e-12, abs=1e-15
+        )
+
+
+def test_grad_argnums_selects_and_tuples():
+    f = lambda x, y: x * y * y  # noqa: E731
+    assert engine.grad(f, argnums=1)(2.0, 3.0) == 12.0
+    assert engine.grad(f, argnums=(0, 1))(2.0, 3.0) == (9.0, 12.0)
+    with pytest.raises(IndexError, match="argnums 2 is out of range for 2"):
+        engine.grad(f, argnums=2)(2.0, 3.0)
+
+
+def test_grad_of_a_constant_function_is_zero():
+    assert engine.grad(lambda x: 3.0)(1.0) == 0.0
+
+
+def test_walks_are_deterministic():
+    def build():
+        x, y = Value(1.0, label="x"), Value(2.0, label="y")
+        a = x * y
+        b = a + x
+        return engine.sum([a.tanh(), b * b, x.exp()]), (x, y)
+
+    out1, _ = build()
+    out2, _ = build()
+    ops1 = [(n.op and n.op.name, n.label, n.data) for n in engine.topological_order(out1)]
+    ops2 = [(n.op and n.op.name, n.label, n.data) for n in engine.topological_order(out2)]
+    assert ops1 == ops2
+
+
+def test_topological_order_puts_parents_first():
+    x = Value(1.0)
+    a = x * x
+    b = a + x
+    c = engine.sum([a, b, b.relu()])
+    order = engine.topological_order(c)
+    position = {node: i for i, node in enumerate(order)}
+    assert len(order) == len(set(order)) == 5  # x, x·x, +, relu, sum
+    for node in order:
+        assert all(position[p] < position[node] for p in node.parents)
+
+
+@pytest.mark.slow
+def test_a_graph_a_million_nodes_deep_backpropagates():
+    x = Value(0.5)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1e-6
+    y.backward()
+    assert x.grad == 1.0
+    (d,) = engine.gradients(y, [x])
+    assert d == 1.0
+
+
+def test_a_deep_graph_differentiates_twice_without_recursion():
+    x = Value(0.5)
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0 + 0.0
+    (d1,) = engine.gradients(y * y, [x], create_graph=True)
+    (d2,) = engine.gradients(d1, [x])
+    assert d2 == pytest.approx(2.0)
+
+
+def test_no_grad_builds_no_graph():
+    x = Value(2.0)
+    with engine.no_grad():
+        y = (x * x).exp()
+        assert not engine.is_grad_enabled()
+    assert engine.is_grad_enabled()
+    assert y.is_leaf and y.parents == () and y.data == pytest.approx(math.exp(4))
+    y.backward()
+    assert x.grad == 0.0
+
+
+def test_no_grad_works_as_a_decorator_and_restores_on_error():
+    @engine.no_grad()
+    def f(v):
+        return v * 2
+
+    assert f(Value(1.0)).is_leaf
+    with pytest.raises(RuntimeError), engine.no_grad():
+        raise RuntimeError
+    assert engine.is_grad_enabled()
+
+
+def test_sum_is_one_node_with_an_edge_per_term():
+    xs = [Value(float(i)) for i in range(784)]
+    s = engine.sum(xs)
+    assert s.op.name == "sum" and s.parents == tuple(xs)
+    s.backward()
+    assert all(x.grad == 1.0 for x in xs)
+    assert engine.sum([]).data == 0.0
+    assert engine.sum([1, 2.5, Value(1.0)]).data == 4.5
+
+
+def test_dot_is_one_node_whose_local_derivatives_are_the_other_operand():
+    ws = [Value(w) for w in (0.5, -1.0, 2.0)]
+    xs = [Value(x) for x in (3.0, 4.0, -1.0)]
+    y = engine.dot(ws, xs)
+    assert y.op.name == "dot" and y.parents == tuple(ws + xs)
+    assert y.data == 0.5 * 3 - 4 - 2
+    y.backward()
+    assert [w.grad for w in ws] == [3.0, 4.0, -1.0]
+    assert [x.grad for x in xs] == [0.5, -1.0, 2.0]
+
+
+def test_dot_accepts_numbers_and_rejects_unequal_lengths():
+    w = Value(2.0)
+    y = engine.dot([w, 1.0], [3.0, 4.0])
+    y.backward()
+    assert (y.data, w.grad) == (10.0, 3.0)
+    with pytest.raises(ValueError, match="dot: ws has 2 values but xs has 1"):
+        engine.dot([1.0, 2.0], [1.0])
+    with pytest.raises(TypeError, match="expected a Value or a real number, got str"):
+        engine.dot(["a"], [1.0])
+
+
+def test_detect_anomaly_raises_at_the_first_non_finite_forward_value():
+    x = Value(1000.0)
+    with engine.detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        (x * 2).exp()
+    message = str(info.value)
+    assert "exp produced inf" in message and "test_backward.py" in message
+
+
+def test_detect_anomaly_raises_at_the_first_non_finite_gradient():
+    x = Value(1e-300)
+    with engine.detect_anomaly():
+        z = x.sqrt() * 1e200  # forward: 1e50, finite
+        with pytest.raises(FloatingPointError) as info:
+            z.backward()  # ∂z/∂x = 1e200 · 0.5/1e-150 overflows
+    message = str(info.value)
+    assert "backward of sqrt" in message and "test_backward.py" in message and "inf" in message
+    z.backward()  # outside the block the same backward gives inf quietly
+    assert x.grad == math.inf
+
+
+def test_detect_anomaly_names_the_op_of_a_non_finite_product():
+    with engine.detect_anomaly(), pytest.raises(FloatingPointError, match="mul produced inf"):
+        Value(1e300) * 1e10
+
+
+def test_without_detect_anomaly_non_finite_values_flow_like_ieee():
+    x = Value(1000.0)
+    y = x.exp() * 0.0
+    assert math.isnan(y.data)
+
+
+def test_detect_anomaly_forgets_its_nodes_when_it_ends():
+    from engine.modes import state
+
+    with engine.detect_anomaly():
+        Value(1.0) * 2
+        assert state.sites
+    assert not state.sites

@@ -1,0 +1,147 @@
+"""Every rule of the op table, checked at sample points: against finite
+differences to second order, and against PyTorch where it is installed."""
+
+import math
+
+import pytest
+
+from engine import OPS, Value
+from engine.testing import gradcheck, gradgradcheck
+
+# op name -> [(inputs, parameter)], each point inside the domain and away from kinks.
+SAMPLES = {
+    "add": [((1.5, -2.0), None)],
+    "mul": [((1.5, -2.0), None), ((0.3, 0.7), None)],
+    "pow": [((1.7,), n) for n in (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)]
+    + [((-1.3,), n) for n in (-1.0, 0.0, 2.0, 3.0)],
+    "vpow": [((1.7, 0.6), None), ((0.4, -1.3), None), ((2.0, 3.0), None)],
+    "exp": [((-1.2,), None), ((0.7,), None)],
+    "log": [((0.3,), None), ((2.5,), None)],
+    "sqrt": [((0.3,), None), ((2.5,), None)],
+    "tanh": [((-0.8,), None), ((0.4,), None)],
+    "sigmoid": [((-2.0,), None), ((0.5,), None)],
+    "softplus": [((-2.0,), None), ((0.5,), None), ((30.0,), None)],
+    "relu": [((-0.7,), None), ((1.3,), None)],
+    "leaky_relu": [((-0.7,), 0.01), ((1.3,), 0.2), ((-2.0,), 0.3)],
+    "abs": [((-0.7,), None), ((1.3,), None)],
+    "step": [((-0.7,), None), ((1.3,), None)],
+    "sign": [((-0.7,), None), ((1.3,), None)],
+    "sum": [((1.0, -2.0, 0.5), None), ((3.0,), None)],
+    "dot": [((1.0, -2.0, 0.5, 0.25), None), ((2.0, 3.0), None)],
+}
+CASES = [
+    pytest.param(name, xs, arg, id=f"{name}{list(xs)}" + ("" if arg is None else f"-{arg}"))
+    for name, points in SAMPLES.items()
+    for xs, arg in points
+]
+
+
+def apply(name, arg):
+    return lambda *xs: Value.apply(OPS[name], xs, arg)
+
+
+def test_every_op_in_the_table_has_sample_points():
+    assert set(SAMPLES) == set(OPS)
+
+
+def test_every_op_states_its_rule_as_a_formula():
+    for op in OPS.values():
+        assert op.formula and ("∂" in op.formula or "'" in op.formula or "d" in op.formula), op
+
+
+@pytest.mark.parametrize("name, xs, arg", CASES)
+def test_each_rule_gives_one_derivative_per_input(name, xs, arg):
+    op = OPS[name]
+    out = op.forward(*xs) if arg is None else op.forward(*xs, arg)
+    local = op.local_grads(out, *xs) if arg is None else op.local_grads(out, *xs, arg)
+    assert len(local) == len(xs)
+
+
+@pytest.mark.parametrize("name, xs, arg", CASES)
+def test_first_derivatives_match_finite_differences(name, xs, arg):
+    assert gradcheck(apply(name, arg), xs)
+
+
+@pytest.mark.parametrize("name, xs, arg", CASES)
+def test_second_derivatives_match_finite_differences(name, xs, arg):
+    assert gradgradcheck(apply(name, arg), xs)
+
+
+@pytest.mark.parametrize("name, xs, arg", CASES)
+def test_data_and_gradients_match_pytorch(name, xs, arg):
+    from tests.torch_ref import torch_grads
+
+    leaves = [Value(x) for x in xs]
+    out = Value.apply(OPS[name], tuple(leaves), arg)
+    out.backward()
+    data, grads = torch_grads(out, leaves)
+    assert out.data == pytest.approx(data, rel=1e-12, abs=1e-15)
+    assert [x.grad for x in leaves] == pytest.approx(grads, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("name, xs, arg", CASES)
+def test_second_derivatives_match_pytorch(name, xs, arg):
+    import engine
+    from tests.torch_ref import torch_grads
+
+    leaves = [Value(x) for x in xs]
+    out = Value.apply(OPS[name], tuple(leaves), arg)
+    firsts = engine.gradients(out, leaves, create_graph=True)
+    total = engine.sum(firsts)
+    ours = engine.gradients(total, leaves)
+    _, theirs = torch_grads(out, leaves, order=2)
+    assert ours == pytest.approx(theirs, rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "expression, op_name",
+    [
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: a * b, "mul"),
+        (lambda a, b: a**2, "pow"),
+        (lambda a, b: a**b, "vpow"),
+        (lambda a, b: 2**b, "vpow"),
+        (lambda a, b: a.exp(), "exp"),
+        (lambda a, b: a.log(), "log"),
+        (lambda a, b: a.sqrt(), "sqrt"),
+        (lambda a, b: a.tanh(), "tanh"),
+        (lambda a, b: a.sigmoid(), "sigmoid"),
+        (lambda a, b: a.softplus(), "softplus"),
+        (lambda a, b: a.relu(), "relu"),
+        (lambda a, b: a.leaky_relu(), "leaky_relu"),
+        (lambda a, b: abs(a), "abs"),
+        (lambda a, b: a.step(), "step"),
+        (lambda a, b: a.sign(), "sign"),
+    ],
+)
+def test_each_method_records_its_op_table_entry(expression, op_name):
+    out = expression(Value(1.5), Value(0.5))
+    assert out.op is OPS[op_name]
+
+
+@pytest.mark.parametrize(
+    "expression, rewritten_to",
+    [
+        (lambda a, b: -a, "mul"),
+        (lambda a, b: a - b, "add"),
+        (lambda a, b: a / b, "mul"),
+        (lambda a, b: 1 - a, "add"),
+        (lambda a, b: 1 / a, "mul"),
+    ],
+)
+def test_derived_operators_are_rewrites_onto_primitives(expression, rewritten_to):
+    assert expression(Value(1.5), Value(0.5)).op is OPS[rewritten_to]
+
+
+def test_leaky_relu_keeps_its_slope_as_the_op_parameter():
+    x = Value(-2.0)
+    y = x.leaky_relu(0.2)
+    y.backward()
+    assert (y.data, x.grad) == (pytest.approx(-0.4), pytest.approx(0.2))
+
+
+def test_softplus_is_the_integral_of_sigmoid():
+    for z in (-30.0, -1.0, 0.0, 2.0, 30.0):
+        x = Value(z)
+        x.softplus().backward()
+        assert x.grad == pytest.approx(1 / (1 + math.exp(-z)), rel=1e-12)
