@@ -144,9 +144,11 @@ def _pow_grads(out: Any, a: Any, n: float) -> tuple[Any]:
 
 
 def _vpow_grads(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # At a = 0 PyTorch's conventions: ∂/∂a = 0 when b = 0, ∂/∂b = 0.
-    da = b * a ** (b - 1) if value_of(b) != 0.0 else 0.0
-    db = out * log(a) if value_of(a) > 0.0 else 0.0
+    # Only at a = 0 (the domain's edge) PyTorch's conventions replace what
+    # would divide by zero: ∂/∂a = 0 when b = 0 too, and ∂/∂b = 0.
+    at_zero = value_of(a) == 0.0
+    da = 0.0 if at_zero and value_of(b) == 0.0 else b * a ** (b - 1)
+    db = 0.0 if at_zero else out * log(a)
     return da, db
 
 

@@ -21,6 +21,7 @@ from engine import ops
 from engine.autodiff import gradients
 from engine.graph import replay
 from engine.value import Value, lift
+from engine.value import sum as vsum
 
 Function = Callable[..., Value]
 
@@ -136,7 +137,8 @@ def expressions(
     at least `margin` away from its kinks and domain edges (`Op.kinks`),
     every value within ±`bound`, so the graph is smooth around the drawn
     point and finite differences are meaningful. The output is the sum of
-    the nodes nothing else used, so the whole graph counts.
+    the nodes nothing else used, so the whole graph counts (or, where that
+    sum would pass `bound`, the last of them).
 
     Args:
         max_leaves: leaves x0, x1, ... drawn in [-3, 3].
@@ -175,9 +177,10 @@ def expressions(
             used.update(inputs)
             nodes.append(out)
         sinks = [v for v in nodes[n_leaves:] if v not in used] or leaves
-        from engine.value import sum as vsum
-
-        output = sinks[0] if len(sinks) == 1 else vsum(sinks)
+        if len(sinks) == 1 or not abs(math.fsum(v.data for v in sinks)) <= bound:
+            output = sinks[-1]
+        else:
+            output = vsum(sinks)
         return output, leaves
 
     return build()

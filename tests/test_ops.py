@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+import engine
 from engine import OPS, Value
 from engine.testing import gradcheck, gradgradcheck
 
@@ -131,6 +132,12 @@ def test_each_method_records_its_op_table_entry(expression, op_name):
 )
 def test_derived_operators_are_rewrites_onto_primitives(expression, rewritten_to):
     assert expression(Value(1.5), Value(0.5)).op is OPS[rewritten_to]
+
+
+def test_value_power_is_twice_differentiable_where_the_exponent_is_zero():
+    # f(x) = (eˣ)ˣ = e^(x²): f''(0) = 2. A rule that treated ∂(aᵇ)/∂a as the
+    # constant 0 whenever b = 0 would lose half of it.
+    assert engine.grad(engine.grad(lambda x: x.exp() ** x))(0.0) == pytest.approx(2.0)
 
 
 def test_leaky_relu_keeps_its_slope_as_the_op_parameter():
