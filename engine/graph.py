@@ -91,7 +91,7 @@ def backprop(root: Value, seed: Any, create_graph: bool = False) -> dict[Value, 
                 local = op.local_grads(node.data, *[p.data for p in parents])
         except (ZeroDivisionError, OverflowError):
             raise ValueError(
-                f"{op.name}: its derivative at {[p.data for p in parents]} is not finite"
+                f"{op.name}: its derivative at {[p.data for p in parents]} is not finite ({op.formula})"
             ) from None
         g = grads[node]
         # One derivative per input (tests/test_ops.py checks every rule); strict= costs ~20% here.
@@ -116,10 +116,9 @@ def backprop(root: Value, seed: Any, create_graph: bool = False) -> dict[Value, 
 def _check_finite(contribution: Any, op: Op, node: Value, parent: Value) -> None:
     number = contribution if type(contribution) is float else contribution.data
     if not math.isfinite(number):
-        index = node._parents.index(parent)
         raise FloatingPointError(
             f"detect_anomaly: backward of {op.name} (node made at {site_of(node)}) "
-            f"produced {number!r} for its input {index}"
+            f"produced {number!r} for its input {parent!r}"
         )
 
 
@@ -135,7 +134,7 @@ def replay(output: Value, inputs: Iterable[Value], new_inputs: Iterable[Value]) 
     Re-evaluates the graph op by op from the op table, building a new graph;
     nodes that do not depend on `inputs` are shared with the old one.
     """
-    from engine.value import Value
+    from engine.value import Value  # here: engine.value imports this module
 
     new: dict[Value, Value] = dict(zip(inputs, new_inputs, strict=True))
     for node in topological_order(output):

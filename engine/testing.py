@@ -26,17 +26,21 @@ from engine.value import sum as vsum
 Function = Callable[..., Value]
 
 
-def _as_function(f: Function | Value, inputs: Sequence[Any]) -> tuple[Function, list[float]]:
-    """`f` as a function of plain numbers' Values, and the point to check at."""
+def _as_function(f: Function | Value, inputs: Sequence[Any]) -> tuple[Function, list[float], list[str]]:
+    """`f` as a function of Values, the point to check at, and the inputs' names."""
     points = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    names = [
+        f"input {i}" + (f" ({x.label})" if isinstance(x, Value) and x.label else "")
+        for i, x in enumerate(inputs)
+    ]
     if isinstance(f, Value):
         output, leaves = f, list(inputs)
         if not all(isinstance(x, Value) for x in leaves):
             raise TypeError("gradcheck: with an output Value, inputs must be the Values it was built from")
-        return (lambda *xs: replay(output, leaves, xs)), points
+        return (lambda *xs: replay(output, leaves, xs)), points, names
     if not callable(f):
         raise TypeError(f"gradcheck: f must be a function or a Value, got {type(f).__name__}")
-    return f, points
+    return f, points, names
 
 
 def _evaluate(f: Function, points: list[float], i: int, shift: float) -> float:
@@ -46,7 +50,9 @@ def _evaluate(f: Function, points: list[float], i: int, shift: float) -> float:
     return lift(f(*shifted)).data
 
 
-def _check(f: Function, points: list[float], eps: float, atol: float, rtol: float, what: str) -> bool:
+def _check(
+    f: Function, points: list[float], names: list[str], eps: float, atol: float, rtol: float, what: str
+) -> bool:
     xs = [Value(p, label=f"x{i}") for i, p in enumerate(points)]
     out = lift(f(*xs))
     analytic = gradients(out, xs)
@@ -56,7 +62,7 @@ def _check(f: Function, points: list[float], eps: float, atol: float, rtol: floa
             math.isnan(analytic[i]) and math.isnan(numeric)
         ):
             raise AssertionError(
-                f"{what} mismatch for input {i} (at {points}): engine gives {analytic[i]!r}, "
+                f"{what} mismatch for {names[i]} (at {points}): engine gives {analytic[i]!r}, "
                 f"central finite differences give {numeric!r} "
                 f"(difference {abs(analytic[i] - numeric):.3g}, allowed {atol + rtol * abs(numeric):.3g})"
             )
@@ -83,8 +89,8 @@ def gradcheck(
     Returns:
         True; raises AssertionError naming the input and both numbers otherwise.
     """
-    fn, points = _as_function(f, inputs)
-    return _check(fn, points, eps, atol, rtol, "gradient")
+    fn, points, names = _as_function(f, inputs)
+    return _check(fn, points, names, eps, atol, rtol, "gradient")
 
 
 def gradgradcheck(
@@ -96,14 +102,14 @@ def gradgradcheck(
 ) -> bool:
     """Check second derivatives: each ∂f/∂xᵢ, itself differentiated by the
     engine (``create_graph=True``), against finite differences of it."""
-    fn, points = _as_function(f, inputs)
+    fn, points, names = _as_function(f, inputs)
     for i in range(len(points)):
 
         def first_derivative(*xs: Value, i: int = i) -> Value:
             (d,) = gradients(lift(fn(*xs)), [xs[i]], create_graph=True)
             return d
 
-        _check(first_derivative, points, eps, atol, rtol, f"second derivative (of ∂f/∂x{i})")
+        _check(first_derivative, points, names, eps, atol, rtol, f"second derivative (of ∂f/∂x{i})")
     return True
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine import graph, ops
-from engine.modes import caller_site, site_of, state
+from engine.modes import caller_site, state
 
 
 def _as_float(data: Any) -> float:
@@ -109,11 +109,14 @@ class Value:
         other = _lift(other)
         return NotImplemented if other is None else Value.apply(ops.VPOW, (other, self))
 
+    # Reflected forms keep the order as written: `2 * a` has parents (2, a).
     def __radd__(self, other: Any) -> Value:  # other + self
-        return self + other
+        other = _lift(other)
+        return NotImplemented if other is None else Value.apply(ops.ADD, (other, self))
 
     def __rmul__(self, other: Any) -> Value:  # other * self
-        return self * other
+        other = _lift(other)
+        return NotImplemented if other is None else Value.apply(ops.MUL, (other, self))
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -123,14 +126,16 @@ class Value:
         return NotImplemented if other is None else self + (-other)
 
     def __rsub__(self, other: Any) -> Value:  # other - self
-        return other + (-self)
+        other = _lift(other)
+        return NotImplemented if other is None else other + (-self)
 
     def __truediv__(self, other: Any) -> Value:
         other = _lift(other)
         return NotImplemented if other is None else self * other**-1
 
     def __rtruediv__(self, other: Any) -> Value:  # other / self
-        return other * self**-1
+        other = _lift(other)
+        return NotImplemented if other is None else other * self**-1
 
     def __abs__(self) -> Value:
         return self.abs()
@@ -255,4 +260,4 @@ def dot(ws: Iterable[Any], xs: Iterable[Any]) -> Value:
     return Value.apply(ops.DOT, ws + xs) if ws else Value(0.0)
 
 
-__all__ = ["Value", "dot", "lift", "site_of", "sum"]
+__all__ = ["Value", "dot", "lift", "sum"]

@@ -99,6 +99,20 @@ def test_parents_are_an_ordered_tuple_with_one_edge_per_use():
     assert (x * x).parents == (x, x)
 
 
+def test_reflected_operators_keep_the_written_order():
+    x = Value(2.0)
+    assert [p.data for p in (3 * x).parents] == [3.0, 2.0]
+    assert [p.data for p in (3 + x).parents] == [3.0, 2.0]
+    assert (1 - x).parents[0].data == 1.0
+    assert (1 / x).parents[0].data == 1.0
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
+def test_unsupported_operand_on_the_left_raises_type_error(op):
+    with pytest.raises(TypeError, match=r"unsupported operand|Value"):
+        eval(f"'a' {op} Value(1.0)")
+
+
 def test_detach_is_a_leaf_with_the_same_data():
     x = Value(2.0)
     y = (x * 3).detach()
