@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 
 .PHONY: demo test bench lint dot clean
 
-demo: $(VENV)/.demo
+demo: $(VENV)/.demo dot
 	$(PY) -m demos
 
 test: $(VENV)/.test dot

@@ -1,0 +1,32 @@
+"""What a fresh install relies on."""
+
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).parents[1]
+
+
+def test_import_engine_loads_only_the_standard_library():
+    code = (
+        "import sys, engine, engine.testing\n"
+        "third_party = {'graphviz', 'hypothesis', 'numpy', 'torch', 'micrograd'}\n"
+        "print(sorted(third_party & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_readme_opens_with_the_two_setup_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```")[1].splitlines()[1:]
+    commands = [line.split("#")[0].strip() for line in first_block if line.strip()]
+    assert commands == ["make demo", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.rstrip().splitlines()[-1] == "make test"
+
+
+def test_main_job_prints_the_documents_forward_value():
+    command = [sys.executable, "-m", "demos"]
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "y_pred = 0.7216325609518421" in out.stdout
