@@ -29,6 +29,12 @@ from typing import Any
 
 @dataclass(frozen=True, eq=False)
 class Op:
+    """One primitive of the table (the fields are described at the top of this module).
+
+    `arity` is how many inputs it takes (None: any number); `param` names its
+    number parameter, if it has one.
+    """
+
     name: str
     forward: Callable[..., float]
     local_grads: Callable[..., tuple[Any, ...]]

@@ -17,9 +17,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from engine import ops
 from engine.autodiff import gradients
 from engine.graph import replay
+from engine.ops import DOT, OPS, Op
 from engine.value import Value, lift
 from engine.value import sum as vsum
 
@@ -132,7 +132,7 @@ def values(min_value: float = -3.0, max_value: float = 3.0, label: str = "") -> 
 def expressions(
     max_leaves: int = 4,
     max_ops: int = 8,
-    ops_: Sequence[ops.Op] | None = None,
+    ops: Sequence[Op] | None = None,
     margin: float = 0.1,
     bound: float = 100.0,
 ) -> Any:
@@ -149,13 +149,13 @@ def expressions(
     Args:
         max_leaves: leaves x0, x1, ... drawn in [-3, 3].
         max_ops: how many op applications at most.
-        ops_: the ops to draw from (default: the whole table).
+        ops: the ops to draw from (default: the whole table).
         margin: the least distance from a kink.
         bound: the largest magnitude a node may have.
     """
     from hypothesis import strategies as st
 
-    table = list(ops_ if ops_ is not None else ops.OPS.values())
+    table = list(ops if ops is not None else OPS.values())
 
     @st.composite
     def build(draw: Any) -> tuple[Value, list[Value]]:
@@ -165,7 +165,7 @@ def expressions(
         used: set[Value] = set()
         for _ in range(draw(st.integers(1, max_ops))):
             op = draw(st.sampled_from(table))
-            arity = op.arity or draw(st.integers(1, 3)) * (2 if op is ops.DOT else 1)
+            arity = op.arity or draw(st.integers(1, 3)) * (2 if op is DOT else 1)
             inputs = tuple(draw(st.sampled_from(nodes)) for _ in range(arity))
             arg = None
             if op.param == "n":
