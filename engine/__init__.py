@@ -15,7 +15,11 @@ from engine.autodiff import grad, gradients
 from engine.graph import topological_order, zero_grad
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad
 from engine.ops import OPS, Op
-from engine.value import Value, dot, sum
+from engine.value import Value, dot
+
+# engine.sum, as torch.sum; the redundant alias re-exports it while keeping it
+# out of __all__, so `from engine import *` never shadows the builtin.
+from engine.value import sum as sum
 
 __all__ = [
     "OPS",
@@ -27,7 +31,6 @@ __all__ = [
     "gradients",
     "is_grad_enabled",
     "no_grad",
-    "sum",
     "topological_order",
     "zero_grad",
 ]
