@@ -1,11 +1,17 @@
 """chainrule vs micrograd, side by side in one run, garbage collector on.
 
 Workloads:
-  chain  a 100,000-node chain mixing `*`, `+` and relu (micrograd has no
-         tanh): forward ns/node, backward ns/node, bytes/node (tracemalloc).
-  mlp    one training step (forward, loss, backward, SGD update) of
-         MLP(784, [16, 16, 10]) on one example: examples per second.
-         Skipped until the `nn` package exists.
+  numbers  a 100,000-node chain mixing `*`, `+` and relu (micrograd has no
+           tanh), its operands numbers: (y*0.999 + 0.001).relu(). chainrule
+           keeps a number as its op's parameter, so it records 3 nodes a
+           step where micrograd records 5.
+  values   the same chain with Value operands w and b: 3 nodes a step in
+           both engines, so this row compares the engines node for node.
+           Each: forward and backward ns per micrograd node, and bytes per
+           micrograd node (tracemalloc).
+  mlp      one training step (forward, loss, backward, SGD update) of
+           MLP(784, [16, 16, 10]) on one example: examples per second.
+           Skipped until the `nn` package exists.
 
 Rounds run as a training loop runs: build the graph, backpropagate, drop
 it, again, with the collector on and never called by hand. chainrule's
@@ -42,67 +48,94 @@ except ImportError:  # pragma: no cover - the bench extra installs it
 
 
 def chain(Value, nodes):
-    """x → (y·0.999 + 0.001).relu() repeated: 5 Values a step (2 constants, 3 ops)."""
+    """x → (y·0.999 + 0.001).relu(), repeated: the issue's workload.
+
+    micrograd makes 5 Values a step (each number becomes a leaf); chainrule
+    makes 3, keeping each number as its op's parameter.
+    """
     x = Value(0.5)
     y = x
     for _ in range(nodes // 5):
         y = (y * 0.999 + 0.001).relu()
-    return x, y
+    return y
 
 
-def chain_round(Value, nodes):
-    """One round: ns/node to build the chain and to backpropagate it; then it is dropped."""
+def chain_of_values(Value, nodes):
+    """x → (y·w + b).relu() with w, b leaf Values: 3 nodes a step in both engines."""
+    x, w, b = Value(0.5), Value(0.999), Value(0.001)
+    y = x
+    for _ in range(nodes // 3):
+        y = (y * w + b).relu()
+    return y
+
+
+WORKLOADS = {
+    "numbers": (chain, "(y*0.999 + 0.001).relu()"),
+    "values": (chain_of_values, "(y*w + b).relu(), w and b Values"),
+}
+
+
+def one_round(build, Value, nodes):
+    """ns/node to build the graph and to backpropagate it; then it is dropped."""
     t0 = time.perf_counter()
-    _, y = chain(Value, nodes)
+    y = build(Value, nodes)
     t1 = time.perf_counter()
     y.backward()
     t2 = time.perf_counter()
     return (t1 - t0) / nodes * 1e9, (t2 - t1) / nodes * 1e9
 
 
-def bytes_per_node(Value, nodes):
+def bytes_per_node(build, Value, nodes):
     gc.collect()
     tracemalloc.start()
-    graph = chain(Value, nodes)
+    graph = build(Value, nodes)
     size, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del graph
     return size / nodes
 
 
+def compare(build, engines, args):
+    """Rounds of `build` in each engine: {name: [(forward, backward), ...]}."""
+    rounds = {name: [] for name in engines}
+    for _ in range(args.blocks):
+        for name, Value in engines.items():
+            gc.collect()
+            one_round(build, Value, args.nodes)  # warm-up: leaves the garbage a real loop has
+            rounds[name] += [one_round(build, Value, args.nodes) for _ in range(args.rounds)]
+    return rounds
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nodes", type=int, default=100_000)
+    parser.add_argument("--nodes", type=int, default=100_000, help="micrograd nodes per chain")
     parser.add_argument("--blocks", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per block")
     args = parser.parse_args(argv)
     # micrograd sorts its graph recursively: a long chain needs a deep stack
     # (Python 3.11 keeps Python-to-Python calls off the C stack).
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * args.nodes))
-
     engines = {"micrograd": MicroValue, "chainrule": engine.Value}
-    rounds = {name: [] for name in engines}
-    for _ in range(args.blocks):
-        for name, Value in engines.items():
-            gc.collect()
-            chain_round(Value, args.nodes)  # warm-up: leaves the garbage a real loop has
-            rounds[name] += [chain_round(Value, args.nodes) for _ in range(args.rounds)]
-    memory = {name: bytes_per_node(Value, args.nodes) for name, Value in engines.items()}
 
-    def median(name, column):
-        return statistics.median(r[column] for r in rounds[name])
-
-    n = args.blocks * args.rounds
-    print(f"chain of {args.nodes:,} nodes (*, +, relu); medians of {n} rounds per engine; gc on")
-    print(f"{'':12}{'forward':>10}{'backward':>10}{'total':>10} ns/node{'bytes/node':>13}")
-    for name in engines:
-        fwd, bwd = median(name, 0), median(name, 1)
-        print(f"{name:12}{fwd:10.0f}{bwd:10.0f}{fwd + bwd:10.0f}{memory[name]:20.0f}")
-    totals = {name: statistics.median(f + b for f, b in rounds[name]) for name in engines}
-    speedup = totals["micrograd"] / totals["chainrule"]
-    fewer = memory["micrograd"] / memory["chainrule"]
-    print(f"forward + backward: {speedup:.1f}x faster than micrograd (target >= 5x)")
-    print(f"memory:             {fewer:.1f}x fewer bytes per node (target >= 3x)")
+    print(
+        f"{args.nodes:,}-node chains; ns and bytes per micrograd node; medians of "
+        f"{args.blocks * args.rounds} rounds per engine; garbage collector on"
+    )
+    for workload, (build, text) in WORKLOADS.items():
+        rounds = compare(build, engines, args)
+        memory = {name: bytes_per_node(build, Value, args.nodes) for name, Value in engines.items()}
+        ours = len(engine.topological_order(build(engine.Value, args.nodes)))
+        print(f"\n{workload}: {text}  (chainrule records {ours:,} nodes)")
+        print(f"{'':12}{'forward':>10}{'backward':>10}{'total':>10}{'bytes':>10}")
+        for name in engines:
+            fwd = statistics.median(r[0] for r in rounds[name])
+            bwd = statistics.median(r[1] for r in rounds[name])
+            print(f"{name:12}{fwd:10.0f}{bwd:10.0f}{fwd + bwd:10.0f}{memory[name]:10.0f}")
+        total = {name: statistics.median(f + b for f, b in rounds[name]) for name in engines}
+        print(
+            f"chainrule: {total['micrograd'] / total['chainrule']:.1f}x faster forward + backward "
+            f"(target >= 5x), {memory['micrograd'] / memory['chainrule']:.1f}x fewer bytes (target >= 3x)"
+        )
 
     try:
         import nn

@@ -181,6 +181,22 @@ MUL = Op(
     formula="∂(a·b)/∂a = b, ∂(a·b)/∂b = a",
     arity=2,
 )
+# A number operand is kept as the op's parameter, not made into a leaf:
+# `y * 0.999` is one node, as PyTorch treats Python scalars.
+ADD_CONST = Op(
+    "add_const",
+    forward=lambda x, c: x + c,
+    local_grads=lambda out, x, c: (1.0,),
+    formula="∂(x + c)/∂x = 1",
+    param="c",
+)
+MUL_CONST = Op(
+    "mul_const",
+    forward=lambda x, c: x * c,
+    local_grads=lambda out, x, c: (c,),
+    formula="∂(c·x)/∂x = c",
+    param="c",
+)
 POW = Op(  # x ** n for a number n
     "pow",
     forward=_pow,
@@ -293,6 +309,8 @@ OPS: dict[str, Op] = {
     for op in (
         ADD,
         MUL,
+        ADD_CONST,
+        MUL_CONST,
         POW,
         VPOW,
         EXP,

@@ -120,6 +120,17 @@ def gradgradcheck(
 EXPONENTS = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)
 
 
+def _parameters(name: str) -> Any:
+    """A strategy for an op's number parameter, by the parameter's name."""
+    from hypothesis import strategies as st
+
+    if name == "n":  # pow's exponent
+        return st.sampled_from(EXPONENTS)
+    if name == "slope":  # leaky_relu's
+        return st.floats(0.0, 0.5)
+    return st.floats(-2.0, 2.0, allow_nan=False)  # a constant operand
+
+
 def values(min_value: float = -3.0, max_value: float = 3.0, label: str = "") -> Any:
     """A strategy for leaf Values with finite data in [min_value, max_value]."""
     from hypothesis import strategies as st
@@ -167,11 +178,7 @@ def expressions(
             op = draw(st.sampled_from(table))
             arity = op.arity or draw(st.integers(1, 3)) * (2 if op is DOT else 1)
             inputs = tuple(draw(st.sampled_from(nodes)) for _ in range(arity))
-            arg = None
-            if op.param == "n":
-                arg = draw(st.sampled_from(EXPONENTS))
-            elif op.param is not None:
-                arg = draw(st.floats(0.0, 0.5))
+            arg = None if op.param is None else draw(_parameters(op.param))
             if any(abs(inputs[0].data - k) < margin for k in op.kinks):
                 continue
             try:

@@ -81,61 +81,73 @@ class Value:
         if state.anomaly:
             site = caller_site()
             if not math.isfinite(data):
-                inputs = [p.data for p in parents]
+                inputs = f"{[p.data for p in parents]!r}" + (
+                    "" if arg is None else f" with {op.param}={arg!r}"
+                )
                 raise FloatingPointError(
-                    f"detect_anomaly: {op.name} produced {data!r} from {inputs!r} at {site}"
+                    f"detect_anomaly: {op.name} produced {data!r} from {inputs} at {site}"
                 )
             state.sites[out] = site
         return out
 
     # -- operators: primitives, and rewrites onto them ----------------------
+    # A number operand is not made into a leaf: it becomes the parameter of
+    # add_const or mul_const, so `y * 0.999` is one node.
 
     def __add__(self, other: Any) -> Value:
-        other = _lift(other)
-        return NotImplemented if other is None else Value.apply(ops.ADD, (self, other))
+        if isinstance(other, Value):
+            return Value.apply(ops.ADD, (self, other))
+        c = _number(other)
+        return NotImplemented if c is None else Value.apply(ops.ADD_CONST, (self,), c)
 
     def __mul__(self, other: Any) -> Value:
-        other = _lift(other)
-        return NotImplemented if other is None else Value.apply(ops.MUL, (self, other))
+        if isinstance(other, Value):
+            return Value.apply(ops.MUL, (self, other))
+        c = _number(other)
+        return NotImplemented if c is None else Value.apply(ops.MUL_CONST, (self,), c)
 
     def __pow__(self, other: Any) -> Value:
         if isinstance(other, Value):
             return Value.apply(ops.VPOW, (self, other))
-        if isinstance(other, numbers.Real):
-            return Value.apply(ops.POW, (self,), float(other))
-        return NotImplemented
+        n = _number(other)
+        return NotImplemented if n is None else Value.apply(ops.POW, (self,), n)
+
+    def __radd__(self, other: Any) -> Value:  # other + self
+        return self + other
+
+    def __rmul__(self, other: Any) -> Value:  # other * self
+        return self * other
 
     def __rpow__(self, other: Any) -> Value:  # other ** self
         other = _lift(other)
         return NotImplemented if other is None else Value.apply(ops.VPOW, (other, self))
 
-    # Reflected forms keep the order as written: `2 * a` has parents (2, a).
-    def __radd__(self, other: Any) -> Value:  # other + self
-        other = _lift(other)
-        return NotImplemented if other is None else Value.apply(ops.ADD, (other, self))
-
-    def __rmul__(self, other: Any) -> Value:  # other * self
-        other = _lift(other)
-        return NotImplemented if other is None else Value.apply(ops.MUL, (other, self))
-
     def __neg__(self) -> Value:
         return self * -1.0
 
     def __sub__(self, other: Any) -> Value:
-        other = _lift(other)
-        return NotImplemented if other is None else self + (-other)
+        if isinstance(other, Value):
+            return self + (-other)
+        c = _number(other)
+        return NotImplemented if c is None else self + -c
 
     def __rsub__(self, other: Any) -> Value:  # other - self
-        other = _lift(other)
-        return NotImplemented if other is None else other + (-self)
+        c = _number(other)
+        return NotImplemented if c is None else -self + c
 
     def __truediv__(self, other: Any) -> Value:
-        other = _lift(other)
-        return NotImplemented if other is None else self * other**-1
+        if isinstance(other, Value):
+            return self * other**-1
+        c = _number(other)
+        if c is None:
+            return NotImplemented
+        if c == 0.0:
+            raise ValueError(f"div: division by zero ({self.data!r} / {other!r})")
+        return self * (1.0 / c)
 
     def __rtruediv__(self, other: Any) -> Value:  # other / self
-        other = _lift(other)
-        return NotImplemented if other is None else other * self**-1
+        c = _number(other)
+        return NotImplemented if c is None else self**-1 * c
 
     def __abs__(self) -> Value:
         return self.abs()
@@ -218,6 +230,13 @@ def _short(x: float) -> str:
 
 
 _new = object.__new__
+
+
+def _number(x: Any) -> float | None:
+    """`x` as a float if it is a real number, else None."""
+    if type(x) is float:
+        return x
+    return float(x) if isinstance(x, numbers.Real) else None
 
 
 def _lift(x: Any) -> Value | None:

@@ -237,6 +237,11 @@ def test_detect_anomaly_raises_at_the_first_non_finite_gradient():
 
 def test_detect_anomaly_names_the_op_of_a_non_finite_product():
     with engine.detect_anomaly(), pytest.raises(FloatingPointError, match="mul produced inf"):
+        Value(1e300) * Value(1e10)
+    with (
+        engine.detect_anomaly(),
+        pytest.raises(FloatingPointError, match=r"mul_const produced inf from \[1e\+300\] with c=10000000000\.0"),
+    ):
         Value(1e300) * 1e10
 
 

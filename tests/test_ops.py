@@ -13,6 +13,8 @@ from engine.testing import gradcheck, gradgradcheck
 SAMPLES = {
     "add": [((1.5, -2.0), None)],
     "mul": [((1.5, -2.0), None), ((0.3, 0.7), None)],
+    "add_const": [((1.5,), -2.0), ((0.3,), 0.0)],
+    "mul_const": [((1.5,), -2.0), ((0.3,), 0.0)],
     "pow": [((1.7,), n) for n in (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)]
     + [((-1.3,), n) for n in (-1.0, 0.0, 2.0, 3.0)],
     "vpow": [((1.7, 0.6), None), ((0.4, -1.3), None), ((2.0, 3.0), None)],
@@ -99,6 +101,10 @@ def test_second_derivatives_match_pytorch(name, xs, arg):
     [
         (lambda a, b: a + b, "add"),
         (lambda a, b: a * b, "mul"),
+        (lambda a, b: a + 2, "add_const"),
+        (lambda a, b: 2 + a, "add_const"),
+        (lambda a, b: a * 2, "mul_const"),
+        (lambda a, b: 2 * a, "mul_const"),
         (lambda a, b: a**2, "pow"),
         (lambda a, b: a**b, "vpow"),
         (lambda a, b: 2**b, "vpow"),
@@ -123,11 +129,13 @@ def test_each_method_records_its_op_table_entry(expression, op_name):
 @pytest.mark.parametrize(
     "expression, rewritten_to",
     [
-        (lambda a, b: -a, "mul"),
+        (lambda a, b: -a, "mul_const"),
         (lambda a, b: a - b, "add"),
         (lambda a, b: a / b, "mul"),
-        (lambda a, b: 1 - a, "add"),
-        (lambda a, b: 1 / a, "mul"),
+        (lambda a, b: a - 1, "add_const"),
+        (lambda a, b: 1 - a, "add_const"),
+        (lambda a, b: a / 4, "mul_const"),
+        (lambda a, b: 1 / a, "mul_const"),
     ],
 )
 def test_derived_operators_are_rewrites_onto_primitives(expression, rewritten_to):

@@ -99,12 +99,19 @@ def test_parents_are_an_ordered_tuple_with_one_edge_per_use():
     assert (x * x).parents == (x, x)
 
 
-def test_reflected_operators_keep_the_written_order():
+def test_a_number_operand_is_the_ops_parameter_not_a_leaf():
     x = Value(2.0)
-    assert [p.data for p in (3 * x).parents] == [3.0, 2.0]
-    assert [p.data for p in (3 + x).parents] == [3.0, 2.0]
-    assert (1 - x).parents[0].data == 1.0
-    assert (1 / x).parents[0].data == 1.0
+    for y, c in ((x * 0.5, 0.5), (3 * x, 3.0), (x + 1, 1.0), (1 + x, 1.0), (x - 1, -1.0), (x / 4, 0.25)):
+        assert y.parents == (x,) and y._arg == c
+    y = 1 - x  # (−x) + 1
+    assert y.op.name == "add_const" and y._arg == 1.0 and y.parents[0].op.name == "mul_const"
+    (x * 0.5 + 1).backward()
+    assert x.grad == 0.5
+
+
+def test_division_by_a_zero_number_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"div: division by zero \(2\.0 / 0\)"):
+        Value(2.0) / 0
 
 
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])

@@ -19,6 +19,8 @@ def _dot(*xs):
 TORCH_OPS = {
     "add": lambda a, b: a + b,
     "mul": lambda a, b: a * b,
+    "add_const": lambda x, c: x + c,
+    "mul_const": lambda x, c: x * c,
     "pow": lambda a, n: a**n,
     "vpow": lambda a, b: a**b,
     "exp": torch.exp,
