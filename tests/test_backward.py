@@ -240,7 +240,7 @@ def test_detect_anomaly_names_the_op_of_a_non_finite_product():
         Value(1e300) * Value(1e10)
     with (
         engine.detect_anomaly(),
-        pytest.raises(FloatingPointError, match=r"mul_const produced inf from \[1e\+300\] with c=10000000000\.0"),
+        pytest.raises(FloatingPointError, match=r"mul_const produced inf from \[1e\+300\] with c=1\d+\.0"),
     ):
         Value(1e300) * 1e10
 
