@@ -20,8 +20,9 @@ from engine.modes import caller_site, state
 
 
 def _as_float(data: Any) -> float:
-    if isinstance(data, numbers.Real):  # int, float, bool, Fraction, numpy scalars
-        return float(data)
+    number = _number(data)  # int, float, bool, Fraction, numpy scalars
+    if number is not None:
+        return number
     raise TypeError(
         f"Value() takes a real number (int, float or a numpy scalar), got {type(data).__name__}"
         + (": use v.detach() for a new leaf with the same data" if isinstance(data, Value) else "")
@@ -243,9 +244,10 @@ def _lift(x: Any) -> Value | None:
     """`x` as a Value: Values as they are, numbers as constant leaves."""
     if isinstance(x, Value):
         return x
-    if type(x) is float or isinstance(x, numbers.Real):
+    number = _number(x)
+    if number is not None:
         constant = _new(Value)  # Value(x) without the checks: x is known to be a number
-        constant.data = float(x)
+        constant.data = number
         constant.grad = 0.0
         constant.label = ""
         constant._parents = ()
