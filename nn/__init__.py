@@ -1,1 +1,54 @@
-"""Neural networks on top of `engine.Value` (Neuron, Layer, MLP): coming in the nn issue."""
+"""Neural networks on top of `engine.Value`: the documents' neurons, layers and MLPs.
+
+    >>> import nn
+    >>> nn.Neuron(2, "sigmoid", weights=[0, 1], bias=4)([2, 3]).data
+    0.9990889488055994
+
+Modules (a file per idea): `nn.module` (Module, Neuron, Layer, MLP),
+`nn.activations`, `nn.losses`, `nn.optim` (SGD, Adam), `nn.training`
+(fit), `nn.torch_bridge` (to and from
+PyTorch, imported only when used). `nn.functional` gathers the activations
+and losses as plain functions, as `torch.nn.functional` does.
+"""
+
+from nn.activations import (
+    ACTIVATIONS,
+    leaky_relu,
+    linear,
+    log_softmax,
+    prelu,
+    relu,
+    sigmoid,
+    softmax,
+    step,
+    tanh,
+)
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.module import MLP, Layer, Module, Neuron
+from nn.optim import SGD, Adam, Optimizer
+from nn.training import fit
+
+__all__ = [
+    "ACTIVATIONS",
+    "MLP",
+    "SGD",
+    "Adam",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "fit",
+    "hinge_loss",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "prelu",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "step",
+    "tanh",
+]

@@ -1,0 +1,113 @@
+"""Loss functions: how far a prediction is from the truth, as a Value to backpropagate.
+
+`mse_loss`, `binary_cross_entropy` and `hinge_loss` take `(y_true, y_pred)`,
+the documents' order (L = (y_true − y_pred)²), either one number/Value each
+or two lists of the same length, and return the mean over the list.
+`cross_entropy(logits, target)` takes one example's logits first, as
+PyTorch's does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import engine
+from engine import Value
+from engine.value import lift
+from nn.activations import log_softmax
+
+
+def _pairs(y_true: Any, y_pred: Any, name: str) -> list[tuple[Any, Value]]:
+    """(truth, prediction) pairs: one of each, or two lists of the same length."""
+    true_is_list, pred_is_list = _is_list(y_true), _is_list(y_pred)
+    if true_is_list != pred_is_list:
+        raise ValueError(
+            f"{name}: y_true and y_pred must both be single values or both lists, "
+            f"got {type(y_true).__name__} and {type(y_pred).__name__}"
+        )
+    if not true_is_list:
+        return [(y_true, lift(y_pred))]
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"{name}: y_true has {len(y_true)} values but y_pred has {len(y_pred)}")
+    if not y_true:
+        raise ValueError(f"{name}: expected at least one prediction, got empty lists")
+    return [(t, lift(p)) for t, p in zip(y_true, y_pred, strict=True)]
+
+
+def _is_list(x: Any) -> bool:
+    return isinstance(x, Sequence) and not isinstance(x, str)
+
+
+def _mean(terms: list[Value]) -> Value:
+    return terms[0] if len(terms) == 1 else engine.sum(terms) * (1.0 / len(terms))
+
+
+def mse_loss(y_true: Any, y_pred: Any) -> Value:
+    """Mean squared error, mean of (y_true − y_pred)²: mse([1, 0, 0, 1], [0, 0, 0, 0]) = 0.5."""
+    return _mean([(p - t) ** 2 for t, p in _pairs(y_true, y_pred, "mse_loss")])
+
+
+def binary_cross_entropy(y_true: Any, y_pred: Any) -> Value:
+    """Mean of −(y·log p + (1 − y)·log(1 − p)) for probabilities p (a sigmoid's output).
+
+    Each log is clamped at −100, as in PyTorch's BCELoss, so a saturated
+    sigmoid (p exactly 0 or 1) gives a large finite loss, not inf; a clamped
+    log carries no gradient. Labels may be any number in [0, 1].
+    """
+    terms = []
+    for t, p in _pairs(y_true, y_pred, "binary_cross_entropy"):
+        if not 0.0 <= p.data <= 1.0:
+            raise ValueError(f"binary_cross_entropy: y_pred must be a probability in [0, 1], got {p.data!r}")
+        terms.append(-(_clamped_log(p) * t + _clamped_log(1 - p) * (1 - t)))
+    return _mean(terms)
+
+
+def _clamped_log(p: Value) -> Value:
+    return p.log() if p.data > math.exp(-100) else Value(-100.0)
+
+
+def hinge_loss(y_true: Any, scores: Any) -> Value:
+    """Mean of max(0, 1 − y·score) for labels y of −1 or +1 (micrograd's demo loss)."""
+    terms = []
+    for t, s in _pairs(y_true, scores, "hinge_loss"):
+        if _data(t) not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {_data(t)!r}")
+        terms.append((1 - s * t).relu())
+    return _mean(terms)
+
+
+def _data(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
+    """−log softmax(logits)[target] for one example, computed through log-softmax (stable).
+
+    Args:
+        logits: the raw outputs of the last layer (a list of Values).
+        target: the true class index, or a list of class probabilities (soft
+            labels: −Σ tᵢ·log softmax(logits)ᵢ), as PyTorch's cross_entropy.
+    """
+    if not _is_list(logits):
+        raise TypeError(
+            f"cross_entropy takes (logits, target), logits first as in PyTorch; got {type(logits).__name__} "
+            "for logits, expected a list of Values"
+        )
+    log_p = log_softmax(logits)
+    if isinstance(target, int) and not isinstance(target, bool):
+        if not 0 <= target < len(log_p):
+            raise ValueError(f"cross_entropy: target class {target} is out of range for {len(log_p)} logits")
+        return -log_p[target]
+    if _is_list(target):
+        if len(target) != len(log_p):
+            raise ValueError(f"cross_entropy: {len(target)} target probabilities for {len(log_p)} logits")
+        return -engine.sum(lp * t for lp, t in zip(log_p, target, strict=True))
+    raise TypeError(
+        "cross_entropy: target must be a class index (int) or a list of probabilities, "
+        f"got {type(target).__name__}"
+    )
+
+
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss"]

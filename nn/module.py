@@ -1,0 +1,331 @@
+"""`Neuron`, `Layer` and `MLP`: the documents' networks, built from Values.
+
+A neuron computes a = g(w·x + b): its weighted sum is one `dot` node, the
+bias one `add`, the activation one more node (five for prelu). A layer is
+neurons side by side fed the same inputs; an MLP is layers one after
+another, a(n) = g(W·a(n−1) + b).
+
+Initialisation, as PyTorch's `nn.Linear`: every weight and bias is drawn
+uniformly from [−1/√nin, 1/√nin], neuron after neuron (its weights in
+order, then its bias), layer after layer. `seed=` takes an int (the same
+weights on every run and machine: Python's Mersenne Twister), a
+`random.Random`, or None (the global `random` module, so `random.seed(0)`
+works as it does with micrograd). A prelu slope starts at 0.25, as in PyTorch.
+
+Parameters are named by where they sit, 1-based as the documents count:
+`w1`, `b` and `a` (a prelu slope) in a neuron, `N3.w12` in a layer,
+`L1.N3.w12` in an MLP. The names are the keys of `state_dict()` and the
+parameters' labels, so pictures of a network are readable.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from engine import Value, ops
+from engine.value import lift
+from nn.activations import ACTIVATIONS, check_activation, prelu
+
+Seed = int | random.Random | None
+
+
+def _rng(seed: Seed) -> random.Random:
+    """Where the initial weights come from (see the module docstring)."""
+    if seed is None:  # drawn from the global generator, so random.seed() fixes it
+        return random.Random(random.getrandbits(64))
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
+
+
+def _count(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive int, got {value!r}")
+    return value
+
+
+def _inputs(x: Any, nin: int, who: str) -> tuple[Value, ...]:
+    """`x` (a list of numbers or Values, or one of them when nin is 1) as a tuple of Values."""
+    if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
+        x = (x,)
+    elif isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {type(x).__name__}")
+    xs = tuple(lift(v) for v in x)
+    if len(xs) != nin:
+        raise ValueError(f"{who} takes {nin} inputs, got {len(xs)}")
+    return xs
+
+
+class Module:
+    """What every network part has: its parameters, and ways to zero, save and load them."""
+
+    def __call__(self, x: Any) -> Value | list[Value]:
+        raise NotImplementedError
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) pairs in a fixed order; the names are the state_dict keys."""
+        raise NotImplementedError
+
+    def parameters(self) -> list[Value]:
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        return len(self.named_parameters())
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's number by name, e.g. {'L1.N1.w1': 0.13, ...}."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from `state` (as `state_dict()` returns it).
+
+        Every key must be present and no other, every number real and
+        finite; anything else raises a ValueError naming what is wrong, and
+        the model is left exactly as it was.
+        """
+        if not isinstance(state, Mapping):
+            raise ValueError(
+                f"a state dict must be a mapping of names to numbers, got {type(state).__name__}"
+            )
+        named = self.named_parameters()
+        missing = [name for name, _ in named if name not in state]
+        expected = {name for name, _ in named}
+        unexpected = [key for key in state if key not in expected]
+        if missing or unexpected:
+            raise ValueError(
+                f"state dict does not match {self.describe()}: "
+                + "; ".join(
+                    f"{what} {len(keys)} key(s) {_some(keys)}"
+                    for what, keys in (("missing", missing), ("unexpected", unexpected))
+                    if keys
+                )
+            )
+        numbers = []
+        for name, _ in named:
+            number = state[name]
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+                raise ValueError(f"state dict: {name} must be a finite number, got {number!r}")
+            numbers.append(float(number))
+        for (_, p), number in zip(named, numbers, strict=True):  # only once all are known good
+            p.data = number
+
+    # -- architecture, for nn.save / nn.load --------------------------------
+
+    kinds: ClassVar[dict[str, type[Module]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Module.kinds[cls.__name__] = cls
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture (JSON-ready)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Its architecture in one line: `MLP(2, [2, 1], activation=['sigmoid', 'sigmoid'])`."""
+        config = self.config()
+        sizes = [repr(v) for k, v in config.items() if k != "activation"]
+        return f"{type(self).__name__}({', '.join(sizes)}, activation={config['activation']!r})"
+
+    def to_torch(self) -> Any:
+        """An equivalent `torch.nn.Sequential` (float64) with the same weights; needs torch."""
+        from nn.torch_bridge import to_torch
+
+        return to_torch(self)
+
+    def _label_parameters(self) -> None:
+        for name, p in self.named_parameters():
+            p.label = name
+
+
+class Neuron(Module):
+    """One neuron: a = g(w·x + b).
+
+    Args:
+        nin: how many inputs it takes.
+        activation: a name from `nn.ACTIVATIONS` (default "linear": a = z).
+        weights, bias: numbers to start from (the documents' examples set
+            them); drawn at random (see the module docstring) when omitted.
+        seed: an int, a `random.Random` or None, for the random start.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "linear",
+        weights: Sequence[Any] | None = None,
+        bias: Any = None,
+        seed: Seed = None,
+    ) -> None:
+        self.nin = _count(nin, "nin")
+        self.activation = check_activation(activation)
+        rng = _rng(seed)
+        bound = 1.0 / math.sqrt(nin)
+        if weights is None:
+            self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
+        else:
+            if len(weights) != nin:
+                raise ValueError(f"Neuron({nin}) takes {nin} weights, got {len(weights)}")
+            self.w = [Value(w) for w in weights]
+        self.b = Value(rng.uniform(-bound, bound) if bias is None else bias)
+        # prelu's negative slope is a parameter of the neuron; 0.25 as in PyTorch.
+        self.a = Value(0.25) if activation == "prelu" else None
+        self._act = ACTIVATIONS[activation]
+        self._label_parameters()
+
+    def __call__(self, x: Any) -> Value:
+        return self._fire(_inputs(x, self.nin, repr(self)))
+
+    def _fire(self, xs: tuple[Value, ...]) -> Value:
+        # One dot node for w·x (Value.apply directly: the inputs are Values already).
+        z = Value.apply(ops.DOT, (*self.w, *xs)) + self.b
+        return self._act(z) if self.a is None else prelu(z, self.a)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        named = [(f"w{i}", w) for i, w in enumerate(self.w, 1)]
+        named.append(("b", self.b))
+        if self.a is not None:
+            named.append(("a", self.a))
+        return named
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"{_NAMES[self.activation]}Neuron({self.nin})"
+
+
+class Layer(Module):
+    """`nout` neurons side by side, each fed the same `nin` inputs.
+
+    Calling it returns a list of `nout` Values, or one Value when nout is 1
+    (as in micrograd). `activation` defaults to micrograd's relu.
+    """
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None) -> None:
+        self.nin, self.nout = _count(nin, "nin"), _count(nout, "nout")
+        rng = _rng(seed)
+        self.neurons = [Neuron(nin, activation, seed=rng) for _ in range(nout)]
+        self.activation = activation
+        self._label_parameters()
+
+    def __call__(self, x: Any) -> Value | list[Value]:
+        xs = _inputs(x, self.nin, repr(self))  # lifted once, shared by every neuron
+        out = [n._fire(xs) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"N{j}.{name}", p) for j, n in enumerate(self.neurons, 1) for name, p in n.named_parameters()
+        ]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer of {_listing(self.neurons)}"
+
+
+class MLP(Module):
+    """Layers one after another: MLP(784, [16, 16, 10]) is the documents' digit recogniser.
+
+    Args:
+        nin: number of inputs.
+        nouts: the size of each layer, the last one the outputs.
+        activation: one name for every layer, or a list with one per layer;
+            default micrograd's: relu on hidden layers, linear output.
+        seed: an int, a `random.Random` or None, for the random start.
+    """
+
+    def __init__(
+        self, nin: int, nouts: Sequence[int], activation: str | Sequence[str] | None = None, seed: Seed = None
+    ) -> None:
+        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        if activation is None:
+            activations = ["relu"] * (len(nouts) - 1) + ["linear"]
+        elif isinstance(activation, str):
+            activations = [activation] * len(nouts)
+        else:
+            activations = list(activation)
+            if len(activations) != len(nouts):
+                raise ValueError(
+                    f"MLP has {len(nouts)} layers but {len(activations)} activations were given; "
+                    "pass one name, or one per layer"
+                )
+        self.nin = _count(nin, "nin")
+        rng = _rng(seed)
+        sizes = [self.nin, *nouts]
+        self.layers = [Layer(sizes[i], sizes[i + 1], activations[i], seed=rng) for i in range(len(nouts))]
+        self._label_parameters()
+
+    def __call__(self, x: Any) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    @property
+    def nouts(self) -> list[int]:
+        return [layer.nout for layer in self.layers]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"L{k}.{name}", p)
+            for k, layer in enumerate(self.layers, 1)
+            for name, p in layer.named_parameters()
+        ]
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nouts": self.nouts,
+            "activation": [layer.activation for layer in self.layers],
+        }
+
+    @classmethod
+    def from_torch(cls, sequential: Any) -> MLP:
+        """The MLP a `torch.nn.Sequential` of Linear layers and activations computes."""
+        from nn.torch_bridge import from_torch
+
+        return from_torch(sequential)
+
+    def __repr__(self) -> str:
+        return f"MLP of {_listing(self.layers)}"
+
+
+_NAMES = {
+    "linear": "Linear",
+    "step": "Step",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU",
+    "prelu": "PReLU",
+}
+
+
+def _listing(parts: list[Any]) -> str:
+    """micrograd's `[ReLUNeuron(2), ReLUNeuron(2)]`, a run of 3 or more counted: `[16 × ReLUNeuron(784)]`."""
+    items: list[str] = []
+    for text, run in itertools.groupby(repr(part) for part in parts):
+        n = len(list(run))
+        items += [f"{n} × {text}"] if n >= 3 else [text] * n
+    return "[" + ", ".join(items) + "]"
+
+
+def _some(keys: list[str]) -> str:
+    shown = ", ".join(repr(k) for k in keys[:3])
+    return f"({shown}{', …' if len(keys) > 3 else ''})"
+
+
+__all__ = ["MLP", "Layer", "Module", "Neuron"]

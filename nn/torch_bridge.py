@@ -1,0 +1,141 @@
+"""To and from PyTorch, for when a learner outgrows a scalar engine.
+
+`to_torch(model)` gives a `torch.nn.Sequential` in float64 computing the
+same function with the same weights; `from_torch(sequential)` reads such a
+Sequential back as an `MLP`. torch is imported here only, when called.
+
+    Layer(nin, nout, act)  <->  Linear(nin, nout) followed by act's module
+    linear: none (Identity is accepted)    sigmoid: Sigmoid    tanh: Tanh
+    relu: ReLU    leaky_relu: LeakyReLU(0.01)    prelu: PReLU(nout), one slope per neuron
+
+Feed the Sequential a batch, shape (examples, nin): PyTorch's PReLU with a
+slope per neuron needs that batch dimension.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nn.module import MLP, Layer, Module, Neuron
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "the PyTorch bridge needs torch: pip install 'chainrule[torch]' (a CPU build is enough)"
+        ) from None
+    return torch
+
+
+def _layers(model: Module) -> list[Layer | Neuron]:
+    if isinstance(model, MLP):
+        return [*model.layers]
+    if isinstance(model, (Layer, Neuron)):
+        return [model]
+    raise TypeError(f"to_torch takes a Neuron, Layer or MLP, got {type(model).__name__}")
+
+
+def to_torch(model: Module) -> Any:
+    """An equivalent `torch.nn.Sequential` (float64, same weights) for a Neuron, Layer or MLP."""
+    torch = _torch()
+    modules = []
+    for part in _layers(model):
+        neurons = part.neurons if isinstance(part, Layer) else [part]
+        linear = torch.nn.Linear(part.nin, len(neurons), dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
+        modules.append(linear)
+        activation = part.activation
+        if activation == "step":
+            raise ValueError("to_torch: step has no torch.nn module (and no gradient to train); use sigmoid")
+        if activation == "prelu":
+            prelu = torch.nn.PReLU(len(neurons), dtype=torch.float64)
+            with torch.no_grad():
+                prelu.weight.copy_(torch.tensor([n.a.data for n in neurons], dtype=torch.float64))  # type: ignore[union-attr]
+            modules.append(prelu)
+        elif activation != "linear":
+            modules.append(_ACTIVATION_MODULES[activation](torch))
+    return torch.nn.Sequential(*modules)
+
+
+_ACTIVATION_MODULES = {
+    "sigmoid": lambda torch: torch.nn.Sigmoid(),
+    "tanh": lambda torch: torch.nn.Tanh(),
+    "relu": lambda torch: torch.nn.ReLU(),
+    "leaky_relu": lambda torch: torch.nn.LeakyReLU(0.01),
+}
+
+
+def from_torch(sequential: Any) -> MLP:
+    """The MLP that a Sequential of Linear layers, each followed by at most one activation, computes."""
+    torch = _torch()
+    tnn = torch.nn
+    if not isinstance(sequential, tnn.Sequential):
+        raise TypeError(f"from_torch takes a torch.nn.Sequential, got {type(sequential).__name__}")
+    layers: list[tuple[Any, str, Any]] = []  # (Linear, activation, PReLU or None)
+    for index, module in enumerate(sequential):
+        where = f"from_torch: module {index} ({module!r})"
+        if isinstance(module, tnn.Linear):
+            if module.bias is None:
+                raise ValueError(
+                    f"{where}: a Linear without bias cannot be mapped; chainrule neurons have one"
+                )
+            if layers and layers[-1][0].out_features != module.in_features:
+                raise ValueError(
+                    f"{where}: takes {module.in_features} inputs but the layer before gives "
+                    f"{layers[-1][0].out_features}"
+                )
+            layers.append((module, "linear", None))
+            continue
+        if isinstance(module, tnn.Identity):
+            continue
+        if not layers or layers[-1][1] != "linear":
+            raise ValueError(f"{where}: an activation must follow a Linear layer, and only one per layer")
+        name = _activation_name(module, tnn, where)
+        if name == "prelu" and module.num_parameters not in (1, layers[-1][0].out_features):
+            raise ValueError(f"{where}: PReLU needs 1 or {layers[-1][0].out_features} slopes")
+        layers[-1] = (layers[-1][0], name, module if name == "prelu" else None)
+    if not layers:
+        raise ValueError("from_torch: the Sequential holds no Linear layer")
+
+    first = layers[0][0]
+    mlp = MLP(
+        first.in_features, [lin.out_features for lin, _, _ in layers], [name for _, name, _ in layers], seed=0
+    )
+    for layer, (linear, _, prelu) in zip(mlp.layers, layers, strict=True):
+        weight = linear.weight.detach().double().tolist()
+        bias = linear.bias.detach().double().tolist()
+        slopes = prelu.weight.detach().double().tolist() if prelu is not None else []
+        for j, neuron in enumerate(layer.neurons):
+            for w, number in zip(neuron.w, weight[j], strict=True):
+                w.data = number
+            neuron.b.data = bias[j]
+            if neuron.a is not None:  # one slope per neuron, or one shared by all
+                neuron.a.data = slopes[j] if len(slopes) > 1 else slopes[0]
+    return mlp
+
+
+def _activation_name(module: Any, tnn: Any, where: str) -> str:
+    if isinstance(module, tnn.Sigmoid):
+        return "sigmoid"
+    if isinstance(module, tnn.Tanh):
+        return "tanh"
+    if isinstance(module, tnn.ReLU):
+        return "relu"
+    if isinstance(module, tnn.PReLU):
+        return "prelu"
+    if isinstance(module, tnn.LeakyReLU):
+        if module.negative_slope != 0.01:
+            raise ValueError(
+                f"{where}: chainrule's leaky_relu has slope 0.01, this one {module.negative_slope}"
+            )
+        return "leaky_relu"
+    raise ValueError(
+        f"{where}: cannot be mapped; expected Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU(0.01) or PReLU"
+    )
+
+
+__all__ = ["from_torch", "to_torch"]

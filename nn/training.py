@@ -1,0 +1,124 @@
+"""`fit`: the training loop the documents describe, in one call.
+
+Pick a batch of samples, compute the loss and every partial derivative,
+update each weight, repeat: the loss falls step by step.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import engine
+from engine import Value
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.module import Module
+from nn.optim import SGD, Optimizer
+
+LossFn = Callable[[Any, Any], Value]
+
+# By name, each called as loss(y_true, y_pred) for one example.
+LOSSES: dict[str, LossFn] = {
+    "mse": mse_loss,
+    "binary_cross_entropy": binary_cross_entropy,
+    "hinge": hinge_loss,
+    "cross_entropy": lambda target, logits: cross_entropy(logits, target),
+}
+
+
+def fit(
+    model: Module,
+    inputs: Sequence[Any],
+    targets: Sequence[Any],
+    loss: str | LossFn = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int = 1,
+    shuffle: bool = True,
+    seed: int | None = None,
+    progress: bool = True,
+) -> list[float]:
+    """Train `model` on (inputs, targets) and return the mean loss of each epoch.
+
+    Args:
+        model: a Neuron, Layer or MLP (anything callable with `parameters()`).
+        inputs, targets: the samples and their truths, in the same order.
+        loss: a name from `nn.training.LOSSES` ("mse", "binary_cross_entropy",
+            "hinge", "cross_entropy") or a function `loss(y_true, y_pred)`
+            of one example (`nn.cross_entropy` is accepted as it is, logits first).
+        optimizer: default `SGD(model.parameters(), lr=0.1)`.
+        epochs: passes over the data.
+        batch_size: samples per step; a step's loss is their mean (1: the
+            documents' stochastic gradient descent, one sample at a time).
+        shuffle, seed: visit the samples in a new random order each epoch,
+            reproducibly when `seed` is given.
+        progress: show a tqdm progress bar with the running loss, when tqdm
+            is installed (without it training is silent).
+
+    Returns:
+        The mean per-sample loss of each epoch, a list of `epochs` floats.
+    """
+    if len(inputs) != len(targets):
+        raise ValueError(
+            f"fit: {len(inputs)} inputs but {len(targets)} targets; expected one target per input"
+        )
+    if not inputs:
+        raise ValueError("fit: expected at least one sample, got none")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"fit: batch_size must be an int >= 1, got {batch_size!r}")
+    loss_fn = _loss_function(loss)
+    optimizer = SGD(model.parameters(), lr=0.1) if optimizer is None else optimizer
+    order, rng = list(range(len(inputs))), random.Random(seed)
+    steps_per_epoch = -(-len(order) // batch_size)
+    bar = _progress_bar(epochs * steps_per_epoch) if progress else None
+
+    history: list[float] = []
+    try:
+        for _ in range(epochs):
+            if shuffle:
+                rng.shuffle(order)
+            total, seen = 0.0, 0
+            for start in range(0, len(order), batch_size):
+                batch = order[start : start + batch_size]
+                losses = [loss_fn(targets[i], model(inputs[i])) for i in batch]
+                step_loss = losses[0] if len(losses) == 1 else engine.sum(losses) * (1.0 / len(losses))
+                optimizer.zero_grad()
+                step_loss.backward()
+                optimizer.step()
+                total, seen = total + step_loss.data * len(batch), seen + len(batch)
+                if bar is not None:  # the epoch's running mean loss
+                    bar.set_postfix(loss=f"{total / seen:.4f}", refresh=False)
+                    bar.update(1)
+            history.append(total / seen)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _loss_function(loss: str | LossFn) -> LossFn:
+    if loss is cross_entropy:  # logits first, as PyTorch's
+        return LOSSES["cross_entropy"]
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"fit: unknown loss {loss!r}; expected one of {', '.join(LOSSES)} or a function")
+        return LOSSES[loss]
+    if not callable(loss):
+        raise TypeError(
+            f"fit: loss must be a name or a function loss(y_true, y_pred), got {type(loss).__name__}"
+        )
+    return loss
+
+
+def _progress_bar(total: int) -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional: train silently
+        return None
+    return tqdm(total=total, desc="training", unit="step", leave=True)
+
+
+__all__ = ["LOSSES", "fit"]

@@ -1,0 +1,69 @@
+"""Optimizers without PyTorch: the update formulas by hand, and bad settings."""
+
+import math
+
+import pytest
+
+import nn
+from engine import Value
+
+
+def test_sgd_step_is_w_minus_lr_times_gradient():
+    w = Value(1.0)
+    w.grad = 0.5
+    nn.SGD([w], lr=0.1).step()
+    assert w.data == 1.0 - 0.1 * 0.5
+
+
+def test_sgd_momentum_accumulates_and_weight_decay_adds_to_the_gradient():
+    w = Value(1.0)
+    opt = nn.SGD([w], lr=0.1, momentum=0.9, weight_decay=0.5)
+    w.grad = 1.0
+    opt.step()  # g = 1 + 0.5·1 = 1.5; buf = 1.5
+    assert w.data == 1.0 - 0.1 * 1.5
+    w.grad = 1.0
+    expected_buf = 0.9 * 1.5 + (1.0 + 0.5 * w.data)
+    before = w.data
+    opt.step()
+    assert w.data == before - 0.1 * expected_buf
+
+
+def test_adam_first_step_moves_each_weight_by_about_lr():
+    ws = [Value(1.0), Value(-2.0)]
+    ws[0].grad, ws[1].grad = 3.0, -1e-3
+    nn.Adam(ws, lr=0.01).step()  # m̂ = g, v̂ = g², so the step is lr·g/(|g| + eps)
+    assert ws[0].data == pytest.approx(1.0 - 0.01, rel=1e-9)
+    assert ws[1].data == pytest.approx(-2.0 + 0.01 * 1e-3 / (1e-3 + 1e-8), rel=1e-12)
+
+
+def test_zero_grad_clears_only_its_parameters():
+    a, b = Value(1.0), Value(2.0)
+    a.grad = b.grad = 1.0
+    nn.SGD([a], lr=0.1).zero_grad()
+    assert (a.grad, b.grad) == (0.0, 1.0)
+
+
+def test_repr_shows_the_settings():
+    assert repr(nn.SGD([Value(1.0)], lr=0.5)) == "SGD(1 parameters, lr=0.5, momentum=0.0, weight_decay=0.0)"
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: nn.SGD([], lr=0.1), ValueError, "empty parameter list"),
+        (lambda: nn.SGD([1.0], lr=0.1), TypeError, "parameters must be Values, got float"),
+        (lambda: nn.SGD([Value(1.0)], lr=-1), ValueError, r"lr must be a number in \[0.0, inf\), got -1"),
+        (lambda: nn.SGD([Value(1.0)], lr=math.nan), ValueError, "lr must be a number"),
+        (lambda: nn.SGD([Value(1.0)], momentum=-0.1), ValueError, "momentum must be"),
+        (lambda: nn.Adam([Value(1.0)], betas=(0.9,)), ValueError, r"betas must be a pair"),
+        (
+            lambda: nn.Adam([Value(1.0)], betas=(0.9, 1.0)),
+            ValueError,
+            r"beta2 must be a number in \[0.0, 1.0\)",
+        ),
+        (lambda: nn.Adam([Value(1.0)], eps="1"), ValueError, "eps must be a number"),
+    ],
+)
+def test_bad_settings_name_what_was_wrong(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

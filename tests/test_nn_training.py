@@ -1,0 +1,113 @@
+"""fit: the documents' training of the 2-2-1 network on four people, and the loop's contract."""
+
+import pytest
+
+import nn
+
+# SEEDS.md §4: weight − 135 lb and height − 66 in; 1 for female.
+PEOPLE = {"Alice": ([-2, -1], 1), "Bob": ([25, 6], 0), "Charlie": ([17, 4], 0), "Diana": ([-15, -6], 1)}
+X = [x for x, _ in PEOPLE.values()]
+Y = [y for _, y in PEOPLE.values()]
+
+
+def test_sgd_training_of_the_documents_network_classifies_all_four_people():
+    net = nn.MLP(2, [2, 1], "sigmoid", seed=0)
+    history = nn.fit(
+        net, X, Y, loss="mse", optimizer=nn.SGD(net.parameters(), lr=0.1), epochs=1000, seed=0, progress=False
+    )
+    assert len(history) == 1000
+    assert history[-1] < history[0] / 20
+    assert all(
+        later <= earlier * 1.05 for earlier, later in zip(history[::100], history[100::100], strict=False)
+    )
+    assert [round(net(x).data) for x in X] == Y
+
+
+def test_history_is_the_mean_loss_over_the_epoch_before_each_update():
+    net = nn.Neuron(1, "linear", weights=[0.0], bias=0.0)
+    history = nn.fit(
+        net,
+        [[1.0], [2.0]],
+        [1.0, 2.0],
+        optimizer=nn.SGD(net.parameters(), lr=0.0),
+        epochs=2,
+        batch_size=2,
+        progress=False,
+    )
+    assert history == [2.5, 2.5]  # (1² + 2²)/2, nothing moves at lr 0
+
+
+def test_batches_average_the_loss_of_their_samples():
+    def train(batch_size):
+        net = nn.Neuron(1, "linear", weights=[0.0], bias=0.0)
+        nn.fit(
+            net,
+            [[1.0], [3.0]],
+            [1.0, -1.0],
+            optimizer=nn.SGD(net.parameters(), lr=0.1),
+            epochs=1,
+            batch_size=batch_size,
+            shuffle=False,
+            progress=False,
+        )
+        return net.w[0].data, net.b.data
+
+    # One batch of both: ∂/∂w mean((w·x + b − y)²) at 0 = mean(−2·y·x) = (−2·1 + 2·3)/2 = 2.
+    assert train(2) == pytest.approx((-0.2, 0.0))
+    assert train(1) != train(2)
+
+
+def test_cross_entropy_training_by_name_or_by_function():
+    xs, ys = [[1.0, 0.0], [0.0, 1.0]], [0, 1]
+    for loss in ("cross_entropy", nn.cross_entropy):
+        net = nn.MLP(2, [2], "linear", seed=0)
+        history = nn.fit(
+            net, xs, ys, loss=loss, optimizer=nn.Adam(net.parameters(), lr=0.1), epochs=50, progress=False
+        )
+        assert history[-1] < history[0] / 5
+        predicted = [[v.data for v in net(x)] for x in xs]
+        assert [scores.index(max(scores)) for scores in predicted] == ys
+
+
+def test_same_seed_same_training():
+    def run():
+        net = nn.MLP(2, [3, 1], "tanh", seed=1)
+        return nn.fit(
+            net, X, Y, optimizer=nn.SGD(net.parameters(), lr=0.01), epochs=5, seed=7, progress=False
+        )
+
+    assert run() == run()
+
+
+def test_progress_bar_shows_the_running_loss(capsys):
+    pytest.importorskip("tqdm")
+    net = nn.MLP(2, [2, 1], "sigmoid", seed=0)
+    nn.fit(net, X, Y, epochs=3, progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err and "loss=" in err and "12/12" in err
+
+
+def test_without_tqdm_training_is_silent(monkeypatch, capsys):
+    monkeypatch.setitem(__import__("sys").modules, "tqdm", None)  # as if it were not installed
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)
+    net = nn.MLP(2, [2, 1], "sigmoid", seed=0)
+    history = nn.fit(net, X, Y, epochs=2, progress=True)
+    assert len(history) == 2
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"targets": Y[:3]}, ValueError, "4 inputs but 3 targets"),
+        ({"inputs": [], "targets": []}, ValueError, "at least one sample"),
+        ({"epochs": -1}, ValueError, "epochs must be an int >= 0, got -1"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
+        ({"loss": "l1"}, ValueError, "unknown loss 'l1'; expected one of mse, binary_cross_entropy"),
+        ({"loss": 3}, TypeError, "loss must be a name or a function"),
+    ],
+)
+def test_bad_arguments_name_what_was_wrong(kwargs, error, message):
+    arguments = {"inputs": X, "targets": Y, "progress": False, **kwargs}
+    with pytest.raises(error, match=message):
+        nn.fit(nn.MLP(2, [2, 1], seed=0), arguments.pop("inputs"), arguments.pop("targets"), **arguments)
