@@ -6,7 +6,7 @@
 
 Modules (a file per idea): `nn.module` (Module, Neuron, Layer, MLP),
 `nn.activations`, `nn.losses`, `nn.optim` (SGD, Adam), `nn.training`
-(fit), `nn.torch_bridge` (to and from
+(fit), `nn.serialize` (save, load as JSON), `nn.torch_bridge` (to and from
 PyTorch, imported only when used). `nn.functional` gathers the activations
 and losses as plain functions, as `torch.nn.functional` does.
 """
@@ -26,6 +26,7 @@ from nn.activations import (
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD, Adam, Optimizer
+from nn.serialize import load, save
 from nn.training import fit
 
 __all__ = [
@@ -43,10 +44,12 @@ __all__ = [
     "hinge_loss",
     "leaky_relu",
     "linear",
+    "load",
     "log_softmax",
     "mse_loss",
     "prelu",
     "relu",
+    "save",
     "sigmoid",
     "softmax",
     "step",
