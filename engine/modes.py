@@ -66,12 +66,15 @@ def detect_anomaly() -> Iterator[None]:
 
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+# chainrule's own packages: a site inside them (a neuron's dot, a loss) says
+# less than the line of the learner's code that called them.
+_LIBRARY_DIRS = frozenset({_ENGINE_DIR, os.path.join(os.path.dirname(_ENGINE_DIR), "nn")})
 
 
 def caller_site() -> str:
-    """`file:line in function` of the nearest frame outside the engine package."""
+    """`file:line in function` of the nearest frame outside chainrule's packages (engine, nn)."""
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _ENGINE_DIR:
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) in _LIBRARY_DIRS:
         frame = frame.f_back
     if frame is None:
         return "<unknown>"

@@ -234,3 +234,15 @@ def test_bad_arguments_name_what_was_wrong(build, error, message):
 def test_bad_inputs_name_what_was_wrong(x, error, message):
     with pytest.raises(error, match=message):
         nn.MLP(2, [2, 1], seed=0)(x)
+
+
+def test_detect_anomaly_points_at_the_learners_line_not_inside_nn():
+    neuron = nn.Neuron(1, weights=[1e300], bias=0.0)
+    with engine.detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        neuron([1e300])
+    message = str(info.value)
+    assert (
+        "dot produced inf" in message
+        and "test_nn_module.py" in message
+        and "module.py:" not in message.replace("test_nn_module.py:", "")
+    )
