@@ -12,7 +12,8 @@ directly, so the same rule runs on floats (the eager backward), on Values
 (``create_graph=True``: derivatives that can be differentiated again) and
 on anything else that has those methods. An op that takes a number
 parameter (the exponent of ``pow``, the slope of ``leaky_relu``) names it
-in ``param``; it is passed after the inputs to both functions.
+in ``param``; it is passed after the inputs to both functions. (One op's
+parameter is a tuple of numbers: ``dot_const``'s constant operand.)
 
 Everything that is not here (``-a``, ``a - b``, ``a / b``, the reflected
 operators) is a rewrite onto these primitives in ``engine.value``.
@@ -164,6 +165,11 @@ def _dot_grads(out: Any, *xs: Any) -> tuple[Any, ...]:
     return xs[n:] + xs[:n]
 
 
+def _dot_const(*ws_and_cs: Any) -> float:
+    # (w₁..wₙ, (c₁..cₙ)): the constants are the op's parameter, after the inputs.
+    return math.fsum(map(mul, ws_and_cs[:-1], ws_and_cs[-1]))
+
+
 # ---------------------------------------------------------------------------
 # The table.
 
@@ -303,6 +309,17 @@ DOT = Op(  # Σ wᵢ·xᵢ over (w₁..wₙ, x₁..xₙ)
     formula="∂(Σ wᵢ·xᵢ)/∂wᵢ = xᵢ, ∂(Σ wᵢ·xᵢ)/∂xᵢ = wᵢ",
     arity=None,
 )
+# A neuron fed raw numbers (a first layer's pixels): the numbers are the
+# op's parameter, as in mul_const, not leaves. Backward then touches only
+# the weights, about half the edges of `dot` with the numbers lifted.
+DOT_CONST = Op(  # Σ wᵢ·cᵢ over (w₁..wₙ) with the numbers (c₁..cₙ)
+    "dot_const",
+    forward=_dot_const,
+    local_grads=lambda out, *ws_and_cs: tuple(ws_and_cs[-1]),
+    formula="∂(Σ wᵢ·cᵢ)/∂wᵢ = cᵢ",
+    arity=None,
+    param="cs",
+)
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -326,5 +343,6 @@ OPS: dict[str, Op] = {
         SIGN,
         SUM,
         DOT,
+        DOT_CONST,
     )
 }

@@ -120,7 +120,7 @@ def gradgradcheck(
 EXPONENTS = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)
 
 
-def _parameters(name: str) -> Any:
+def _parameters(name: str, arity: int) -> Any:
     """A strategy for an op's number parameter, by the parameter's name."""
     from hypothesis import strategies as st
 
@@ -128,7 +128,10 @@ def _parameters(name: str) -> Any:
         return st.sampled_from(EXPONENTS)
     if name == "slope":  # leaky_relu's
         return st.floats(0.0, 0.5)
-    return st.floats(-2.0, 2.0, allow_nan=False)  # a constant operand
+    constant = st.floats(-2.0, 2.0, allow_nan=False)  # a constant operand
+    if name == "cs":  # dot_const's: one per input
+        return st.lists(constant, min_size=arity, max_size=arity).map(tuple)
+    return constant
 
 
 def values(min_value: float = -3.0, max_value: float = 3.0, label: str = "") -> Any:
@@ -178,7 +181,7 @@ def expressions(
             op = draw(st.sampled_from(table))
             arity = op.arity or draw(st.integers(1, 3)) * (2 if op is DOT else 1)
             inputs = tuple(draw(st.sampled_from(nodes)) for _ in range(arity))
-            arg = None if op.param is None else draw(_parameters(op.param))
+            arg = None if op.param is None else draw(_parameters(op.param, arity))
             if any(abs(inputs[0].data - k) < margin for k in op.kinks):
                 continue
             try:

@@ -48,10 +48,10 @@ class Value:
         self.label = label
         self._parents: tuple[Value, ...] = ()
         self._op: ops.Op | None = None
-        self._arg: float | None = None
+        self._arg: float | tuple[float, ...] | None = None
 
     @staticmethod
-    def apply(op: ops.Op, parents: tuple[Value, ...], arg: float | None = None) -> Value:
+    def apply(op: ops.Op, parents: tuple[Value, ...], arg: float | tuple[float, ...] | None = None) -> Value:
         """Run `op` forward on the parents' data and record the new node.
 
         The one place where interior nodes are made: under `no_grad()` the
@@ -273,12 +273,31 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - engine.sum, as torch.su
 def dot(ws: Iterable[Any], xs: Iterable[Any]) -> Value:
     """Σ wᵢ·xᵢ as one node: a neuron's weighted sum in one step.
 
-    The local derivative of each wᵢ is xᵢ and of each xᵢ is wᵢ.
+    The local derivative of each wᵢ is xᵢ and of each xᵢ is wᵢ. When one
+    side is all numbers (a neuron fed raw inputs), they become the
+    parameter of a `dot_const` node, as a number operand of `*` does.
     """
-    ws, xs = tuple(lift(w) for w in ws), tuple(lift(x) for x in xs)
+    ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot: ws has {len(ws)} values but xs has {len(xs)}; expected equal lengths")
-    return Value.apply(ops.DOT, ws + xs) if ws else Value(0.0)
+    if not ws:
+        return Value(0.0)
+    for operand, other in ((ws, xs), (xs, ws)):
+        constants = as_floats(other)
+        if constants is not None:
+            return Value.apply(ops.DOT_CONST, tuple(lift(v) for v in operand), constants)
+    return Value.apply(ops.DOT, tuple(lift(v) for v in ws + xs))
 
 
-__all__ = ["Value", "dot", "lift", "sum"]
+def as_floats(items: tuple[Any, ...]) -> tuple[float, ...] | None:
+    """`items` as floats if every one is a number (not a Value), else None."""
+    numbers = []
+    for x in items:
+        number = _number(x)
+        if number is None:
+            return None
+        numbers.append(number)
+    return tuple(numbers)
+
+
+__all__ = ["Value", "as_floats", "dot", "lift", "sum"]

@@ -31,6 +31,7 @@ SAMPLES = {
     "sign": [((-0.7,), None), ((1.3,), None)],
     "sum": [((1.0, -2.0, 0.5), None), ((3.0,), None)],
     "dot": [((1.0, -2.0, 0.5, 0.25), None), ((2.0, 3.0), None)],
+    "dot_const": [((1.0, -2.0), (0.5, 0.25)), ((2.0,), (3.0,))],
 }
 CASES = [
     pytest.param(name, xs, arg, id=f"{name}{list(xs)}" + ("" if arg is None else f"-{arg}"))

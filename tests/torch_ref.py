@@ -37,6 +37,9 @@ TORCH_OPS = {
     "sign": torch.sign,
     "sum": lambda *xs: torch.stack(xs).sum(),
     "dot": _dot,
+    "dot_const": lambda *ws_and_cs: torch.dot(
+        torch.stack(ws_and_cs[:-1]), torch.tensor(ws_and_cs[-1], dtype=torch.float64)
+    ),
 }
 
 
