@@ -9,9 +9,9 @@ Workloads:
            both engines, so this row compares the engines node for node.
            Each: forward and backward ns per micrograd node, and bytes per
            micrograd node (tracemalloc).
-  mlp      one training step (forward, loss, backward, SGD update) of
-           MLP(784, [16, 16, 10]) on one example: examples per second.
-           Skipped until the `nn` package exists.
+  mlp      one training step (forward, mean squared error, zero_grad,
+           backward, SGD update) of MLP(784, [16, 16, 10]) on one example,
+           each engine's own MLP: examples per second.
 
 Rounds run as a training loop runs: build the graph, backpropagate, drop
 it, again, with the collector on and never called by hand. chainrule's
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import random
 import statistics
 import sys
 import time
@@ -40,9 +41,11 @@ import tracemalloc
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import engine
+import nn
 
 try:
     from micrograd.engine import Value as MicroValue
+    from micrograd.nn import MLP as MicroMLP
 except ImportError:  # pragma: no cover - the bench extra installs it
     sys.exit("micrograd is not installed: pip install 'micrograd==0.1.0' (the `bench` extra)")
 
@@ -106,6 +109,58 @@ def compare(build, engines, args):
     return rounds
 
 
+def mlp_step(model, optimizer_step, loss_fn, x, y):
+    """One training step on one example: forward, loss, zero_grad, backward, SGD update."""
+    out = model(x)
+    loss = loss_fn(out, y)
+    model.zero_grad()
+    loss.backward()
+    optimizer_step()
+
+
+def micrograd_mse(out, y):
+    return sum(((o - t) ** 2 for o, t in zip(out, y, strict=True)), MicroValue(0.0)) * (1.0 / len(y))
+
+
+def mlp_row(args):
+    """Examples per second of one MLP(784, [16, 16, 10]) training step, each engine."""
+    rng = random.Random(0)
+    x = [rng.random() for _ in range(784)]  # one 28×28 image's pixels in 0..1
+    y = [0.0] * 10
+    y[3] = 1.0
+    lr = 0.01
+
+    ours = nn.MLP(784, [16, 16, 10], seed=0)
+    optimizer = nn.SGD(ours.parameters(), lr=lr)
+    theirs = MicroMLP(784, [16, 16, 10])
+
+    def micrograd_update():
+        for p in theirs.parameters():
+            p.data -= lr * p.grad
+
+    steps = {
+        "micrograd": lambda: mlp_step(theirs, micrograd_update, micrograd_mse, x, y),
+        "chainrule": lambda: mlp_step(ours, optimizer.step, lambda out, t: nn.mse_loss(t, out), x, y),
+    }
+    seconds = {name: [] for name in steps}
+    for _ in range(args.blocks):
+        for name, step in steps.items():
+            gc.collect()
+            step()  # warm-up: leaves the garbage a real loop has
+            for _ in range(args.rounds):
+                t0 = time.perf_counter()
+                step()
+                seconds[name].append(time.perf_counter() - t0)
+    rate = {name: 1 / statistics.median(times) for name, times in seconds.items()}
+    size = f"{ours.num_parameters():,} parameters"
+    print(f"\nmlp: one training step of MLP(784, [16, 16, 10]) ({size}) on one example")
+    print(f"{'':12}{'ms/step':>10}{'examples/s':>12}")
+    for name in steps:
+        print(f"{name:12}{1000 / rate[name]:10.1f}{rate[name]:12.1f}")
+    ratio = rate["chainrule"] / rate["micrograd"]
+    print(f"chainrule: {ratio:.1f}x micrograd's examples per second (target >= 20x)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=100_000, help="micrograd nodes per chain")
@@ -137,12 +192,7 @@ def main(argv=None):
             f"(target >= 5x), {memory['micrograd'] / memory['chainrule']:.1f}x fewer bytes (target >= 3x)"
         )
 
-    try:
-        import nn
-    except ImportError:
-        nn = None
-    if nn is None or not hasattr(nn, "MLP"):
-        print("\nmlp training step: skipped (the nn package does not exist yet)")
+    mlp_row(args)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from engine import Value, ops
-from engine.value import lift
+from engine.value import as_floats, lift
 from nn.activations import ACTIVATIONS, check_activation, prelu
 
 Seed = int | random.Random | None
@@ -50,16 +50,18 @@ def _count(value: Any, what: str) -> int:
     return value
 
 
-def _inputs(x: Any, nin: int, who: str) -> tuple[Value, ...]:
-    """`x` (a list of numbers or Values, or one of them when nin is 1) as a tuple of Values."""
+def _inputs(x: Any, nin: int, who: Module) -> tuple[float, ...] | tuple[Value, ...]:
+    """`x` (a list of numbers or Values, or one of them when nin is 1) as floats
+    when every one is a number, else as Values (numbers made constant leaves)."""
     if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
         x = (x,)
     elif isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
-        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {type(x).__name__}")
-    xs = tuple(lift(v) for v in x)
-    if len(xs) != nin:
-        raise ValueError(f"{who} takes {nin} inputs, got {len(xs)}")
-    return xs
+        raise TypeError(f"{who!r} takes a list of {nin} numbers or Values, got {type(x).__name__}")
+    x = tuple(x)
+    if len(x) != nin:
+        raise ValueError(f"{who!r} takes {nin} inputs, got {len(x)}")
+    numbers = as_floats(x)
+    return numbers if numbers is not None else tuple(lift(v) for v in x)
 
 
 class Module:
@@ -73,10 +75,11 @@ class Module:
         raise NotImplementedError
 
     def parameters(self) -> list[Value]:
-        return [p for _, p in self.named_parameters()]
+        """Every parameter, in the order of `named_parameters()` (without building the names)."""
+        raise NotImplementedError
 
     def num_parameters(self) -> int:
-        return len(self.named_parameters())
+        return len(self.parameters())
 
     def zero_grad(self) -> None:
         for p in self.parameters():
@@ -184,12 +187,18 @@ class Neuron(Module):
         self._label_parameters()
 
     def __call__(self, x: Any) -> Value:
-        return self._fire(_inputs(x, self.nin, repr(self)))
+        return self._fire(_inputs(x, self.nin, self))
 
-    def _fire(self, xs: tuple[Value, ...]) -> Value:
-        # One dot node for w·x (Value.apply directly: the inputs are Values already).
-        z = Value.apply(ops.DOT, (*self.w, *xs)) + self.b
+    def _fire(self, xs: tuple[float, ...] | tuple[Value, ...]) -> Value:
+        # One node for w·x (Value.apply directly: the inputs are checked already).
+        if isinstance(xs[0], Value):
+            z = Value.apply(ops.DOT, (*self.w, *xs)) + self.b
+        else:  # raw numbers (a first layer's pixels): parameters of one dot_const node
+            z = Value.apply(ops.DOT_CONST, tuple(self.w), xs) + self.b
         return self._act(z) if self.a is None else prelu(z, self.a)
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b] if self.a is None else [*self.w, self.b, self.a]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         named = [(f"w{i}", w) for i, w in enumerate(self.w, 1)]
@@ -220,9 +229,12 @@ class Layer(Module):
         self._label_parameters()
 
     def __call__(self, x: Any) -> Value | list[Value]:
-        xs = _inputs(x, self.nin, repr(self))  # lifted once, shared by every neuron
+        xs = _inputs(x, self.nin, self)  # lifted once, shared by every neuron
         out = [n._fire(xs) for n in self.neurons]
         return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
@@ -277,6 +289,9 @@ class MLP(Module):
     @property
     def nouts(self) -> list[int]:
         return [layer.nout for layer in self.layers]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [

@@ -33,13 +33,23 @@ def test_documents_digit_network_has_13002_parameters():
 
 def test_weighted_sum_is_one_dot_node():
     neuron = nn.Neuron(3, "sigmoid", seed=0)
-    out = neuron([1.0, 2.0, 3.0])
+    xs = [Value(1.0), Value(2.0), Value(3.0)]
+    out = neuron(xs)
     add = out.parents[0]
     assert out.op.name == "sigmoid" and add.op.name == "add"
     dot, bias = add.parents
     assert dot.op.name == "dot" and bias is neuron.b
-    assert dot.parents[:3] == tuple(neuron.w)
+    assert dot.parents == (*neuron.w, *xs)
     assert len(engine.topological_order(out)) == 3 + 3 + 1 + 3  # w, x, b; dot, add, sigmoid
+
+
+def test_numbers_fed_to_a_neuron_are_its_dot_nodes_parameter_not_leaves():
+    neuron = nn.Neuron(3, "sigmoid", seed=0)
+    out = neuron([1, 2.0, 3.0])
+    dot = out.parents[0].parents[0]
+    assert dot.op.name == "dot_const" and dot.parents == tuple(neuron.w) and dot._arg == (1.0, 2.0, 3.0)
+    assert out.data == nn.Neuron(3, "sigmoid", seed=0)([Value(1.0), 2.0, 3.0]).data
+    assert len(engine.topological_order(out)) == 3 + 1 + 3  # w, b; dot_const, add, sigmoid
 
 
 def test_neuron_takes_values_and_backpropagates_into_its_parameters_and_inputs():
@@ -239,10 +249,18 @@ def test_bad_inputs_name_what_was_wrong(x, error, message):
 def test_detect_anomaly_points_at_the_learners_line_not_inside_nn():
     neuron = nn.Neuron(1, weights=[1e300], bias=0.0)
     with engine.detect_anomaly(), pytest.raises(FloatingPointError) as info:
-        neuron([1e300])
+        neuron([Value(1e300)])
     message = str(info.value)
     assert (
         "dot produced inf" in message
         and "test_nn_module.py" in message
         and "module.py:" not in message.replace("test_nn_module.py:", "")
     )
+
+
+@pytest.mark.parametrize(
+    "model",
+    [nn.Neuron(2, "prelu", seed=0), nn.Layer(2, 3, "prelu", seed=0), nn.MLP(2, [3, 2], "prelu", seed=0)],
+)
+def test_parameters_come_in_the_order_of_their_names(model):
+    assert model.parameters() == [p for _, p in model.named_parameters()]
