@@ -20,3 +20,11 @@ def test_readme_example_runs(code):
     for name, value in namespace.items():
         if name.startswith("test_") and callable(value):
             value()  # the property-based test the README offers for copying
+
+
+def test_readme_training_example_prints_the_losses_it_quotes(capsys):
+    (code,) = [block for block in BLOCKS if "nn.MLP(2, [2, 1]" in block]
+    exec(compile(code, "README.md", "exec"), {})
+    losses = [line.split()[-1] for line in capsys.readouterr().out.splitlines()]
+    assert len(losses) == 7
+    assert f"prints the loss going {', '.join(losses)};" in " ".join(README.split())
