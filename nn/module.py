@@ -1,7 +1,8 @@
 """`Neuron`, `Layer` and `MLP`: the documents' networks, built from Values.
 
-A neuron computes a = g(w·x + b): its weighted sum is one `dot` node, the
-bias one `add`, the activation one more node (five for prelu). A layer is
+A neuron computes a = g(w·x + b): its weighted sum is one `dot` node (a
+`dot_const` when fed plain numbers, which then make no leaves), the bias
+one `add`, the activation one more node (five for prelu). A layer is
 neurons side by side fed the same inputs; an MLP is layers one after
 another, a(n) = g(W·a(n−1) + b).
 
