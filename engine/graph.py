@@ -8,6 +8,7 @@ near a depth of 1,000.
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +92,8 @@ def backprop(root: Value, seed: Any, create_graph: bool = False) -> dict[Value, 
                 local = op.local_grads(node.data, *[p.data for p in parents])
         except (ZeroDivisionError, OverflowError):
             raise ValueError(
-                f"{op.name}: its derivative at {[p.data for p in parents]} is not finite ({op.formula})"
+                f"{op.name}: its derivative at {reprlib.repr([p.data for p in parents])} is not finite "
+                f"({op.formula})"
             ) from None
         g = grads[node]
         # One derivative per input (tests/test_ops.py checks every rule); strict= costs ~20% here.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -82,8 +83,9 @@ class Value:
         if state.anomaly:
             site = caller_site()
             if not math.isfinite(data):
-                inputs = f"{[p.data for p in parents]!r}" + (
-                    "" if arg is None else f" with {op.param}={arg!r}"
+                # reprlib: a 784-input dot is shown by its first few numbers
+                inputs = reprlib.repr([p.data for p in parents]) + (
+                    "" if arg is None else f" with {op.param}={reprlib.repr(arg)}"
                 )
                 raise FloatingPointError(
                     f"detect_anomaly: {op.name} produced {data!r} from {inputs} at {site}"

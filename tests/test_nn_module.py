@@ -264,3 +264,10 @@ def test_detect_anomaly_points_at_the_learners_line_not_inside_nn():
 )
 def test_parameters_come_in_the_order_of_their_names(model):
     assert model.parameters() == [p for _, p in model.named_parameters()]
+
+
+def test_detect_anomaly_message_stays_short_for_a_wide_neuron():
+    neuron = nn.Neuron(784, weights=[1e300] * 784, bias=0.0)
+    with engine.detect_anomaly(), pytest.raises(FloatingPointError, match=r"dot_const produced inf") as info:
+        neuron([1e300] * 784)
+    assert len(str(info.value)) < 400 and "..." in str(info.value)
