@@ -24,7 +24,11 @@ def test_readme_example_runs(code):
 
 def test_readme_training_example_prints_the_losses_it_quotes(capsys):
     (code,) = [block for block in BLOCKS if "nn.MLP(2, [2, 1]" in block]
-    exec(compile(code, "README.md", "exec"), {})
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
     losses = [line.split()[-1] for line in capsys.readouterr().out.splitlines()]
     assert len(losses) == 7
-    assert f"prints the loss going {', '.join(losses)};" in " ".join(README.split())
+    predictions = [f"{namespace['net'](x).data:.2f}" for x in namespace["X"]]
+    prose = " ".join(README.split())
+    assert f"prints the loss going {', '.join(losses)};" in prose
+    assert f"the network then gives {', '.join(predictions)} for Alice" in prose
