@@ -57,15 +57,19 @@ def to_torch(model: Module) -> Any:
                 prelu.weight.copy_(torch.tensor([n.a.data for n in neurons], dtype=torch.float64))  # type: ignore[union-attr]
             modules.append(prelu)
         elif activation != "linear":
-            modules.append(_ACTIVATION_MODULES[activation](torch))
+            modules.append(
+                getattr(torch.nn, TORCH_MODULES[activation])()
+            )  # LeakyReLU's default slope is 0.01
     return torch.nn.Sequential(*modules)
 
 
-_ACTIVATION_MODULES = {
-    "sigmoid": lambda torch: torch.nn.Sigmoid(),
-    "tanh": lambda torch: torch.nn.Tanh(),
-    "relu": lambda torch: torch.nn.ReLU(),
-    "leaky_relu": lambda torch: torch.nn.LeakyReLU(0.01),
+# Our activation names and the torch.nn modules that compute them, both ways.
+TORCH_MODULES = {
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU",
+    "prelu": "PReLU",
 }
 
 
@@ -119,23 +123,17 @@ def from_torch(sequential: Any) -> MLP:
 
 
 def _activation_name(module: Any, tnn: Any, where: str) -> str:
-    if isinstance(module, tnn.Sigmoid):
-        return "sigmoid"
-    if isinstance(module, tnn.Tanh):
-        return "tanh"
-    if isinstance(module, tnn.ReLU):
-        return "relu"
-    if isinstance(module, tnn.PReLU):
-        return "prelu"
-    if isinstance(module, tnn.LeakyReLU):
-        if module.negative_slope != 0.01:
-            raise ValueError(
-                f"{where}: chainrule's leaky_relu has slope 0.01, this one {module.negative_slope}"
-            )
-        return "leaky_relu"
-    raise ValueError(
-        f"{where}: cannot be mapped; expected Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU(0.01) or PReLU"
+    name = next(
+        (ours for ours, theirs in TORCH_MODULES.items() if isinstance(module, getattr(tnn, theirs))), None
     )
+    if name is None:
+        raise ValueError(
+            f"{where}: cannot be mapped; expected Linear, Identity, "
+            "Sigmoid, Tanh, ReLU, LeakyReLU(0.01) or PReLU"
+        )
+    if name == "leaky_relu" and module.negative_slope != 0.01:
+        raise ValueError(f"{where}: chainrule's leaky_relu has slope 0.01, this one {module.negative_slope}")
+    return name
 
 
 __all__ = ["from_torch", "to_torch"]
