@@ -72,14 +72,11 @@ def hinge_loss(y_true: Any, scores: Any) -> Value:
     """Mean of max(0, 1 − y·score) for labels y of −1 or +1 (micrograd's demo loss)."""
     terms = []
     for t, s in _pairs(y_true, scores, "hinge_loss"):
-        if _data(t) not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {_data(t)!r}")
+        label = lift(t).data
+        if label not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {label!r}")
         terms.append((1 - s * t).relu())
     return _mean(terms)
-
-
-def _data(x: Any) -> float:
-    return x.data if isinstance(x, Value) else float(x)
 
 
 def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
