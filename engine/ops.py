@@ -4,13 +4,18 @@ Each `Op` holds
   * ``forward``: the op on plain floats,
   * ``local_grads``: the local derivatives ∂out/∂xᵢ, one per input,
   * ``formula``: the rule as the documents write it, for pictures and docs,
+  * ``symbol`` and ``notation``: how the op is written, ``σ`` in a picture's
+    op node and ``σ(z)`` in a formula; ``notation`` builds the expression
+    with operators (``a + b``, ``c·x``) for the ops that are not written as
+    a function call ``symbol(x)``,
   * ``kinks``: points where the op is not differentiable or its domain ends.
 
 ``local_grads(out, *xs)`` is written with Python operators and the helpers
 below (``log``, ``sigmoid``, ``step``, ``sign``), never with ``math``
 directly, so the same rule runs on floats (the eager backward), on Values
 (``create_graph=True``: derivatives that can be differentiated again) and
-on anything else that has those methods. An op that takes a number
+on anything else that has those methods: the named expressions of
+`engine.symbolic`, which write a derivative out as ``w5·y_pred·(1 − y_pred)``. An op that takes a number
 parameter (the exponent of ``pow``, the slope of ``leaky_relu``) names it
 in ``param``; it is passed after the inputs to both functions. (One op's
 parameter is a tuple of numbers: ``dot_const``'s constant operand.)
@@ -33,13 +38,16 @@ class Op:
     """One primitive of the table (the fields are described at the top of this module).
 
     `arity` is how many inputs it takes (None: any number); `param` names its
-    number parameter, if it has one.
+    number parameter, if it has one. `notation` takes the same arguments as
+    `forward`, but named expressions instead of floats.
     """
 
     name: str
     forward: Callable[..., float]
     local_grads: Callable[..., tuple[Any, ...]]
     formula: str
+    symbol: str
+    notation: Callable[..., Any] | None = None  # None: written symbol(x)
     arity: int | None = 1  # None: any number of inputs
     param: str | None = None
     kinks: tuple[float, ...] = ()
@@ -170,6 +178,19 @@ def _dot_const(*ws_and_cs: Any) -> float:
     return math.fsum(map(mul, ws_and_cs[:-1], ws_and_cs[-1]))
 
 
+def _sum_notation(*xs: Any) -> Any:
+    return sum(xs[1:], start=xs[0])
+
+
+def _dot_notation(*xs: Any) -> Any:
+    n = len(xs) // 2
+    return _sum_notation(*map(mul, xs[:n], xs[n:]))
+
+
+def _dot_const_notation(*ws_and_cs: Any) -> Any:
+    return _sum_notation(*(c * w for w, c in zip(ws_and_cs[:-1], ws_and_cs[-1], strict=True)))
+
+
 # ---------------------------------------------------------------------------
 # The table.
 
@@ -177,6 +198,8 @@ ADD = Op(
     "add",
     forward=lambda a, b: a + b,
     local_grads=lambda out, a, b: (1.0, 1.0),
+    symbol="+",
+    notation=lambda a, b: a + b,
     formula="∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1",
     arity=2,
 )
@@ -184,6 +207,8 @@ MUL = Op(
     "mul",
     forward=lambda a, b: a * b,
     local_grads=lambda out, a, b: (b, a),
+    symbol="×",
+    notation=lambda a, b: a * b,
     formula="∂(a·b)/∂a = b, ∂(a·b)/∂b = a",
     arity=2,
 )
@@ -193,6 +218,8 @@ ADD_CONST = Op(
     "add_const",
     forward=lambda x, c: x + c,
     local_grads=lambda out, x, c: (1.0,),
+    symbol="+",
+    notation=lambda x, c: x + c,
     formula="∂(x + c)/∂x = 1",
     param="c",
 )
@@ -200,6 +227,8 @@ MUL_CONST = Op(
     "mul_const",
     forward=lambda x, c: x * c,
     local_grads=lambda out, x, c: (c,),
+    symbol="×",
+    notation=lambda x, c: c * x,
     formula="∂(c·x)/∂x = c",
     param="c",
 )
@@ -207,6 +236,8 @@ POW = Op(  # x ** n for a number n
     "pow",
     forward=_pow,
     local_grads=_pow_grads,
+    symbol="^",
+    notation=lambda x, n: x**n,
     formula="d(xⁿ)/dx = n·xⁿ⁻¹",
     param="n",
     kinks=(0.0,),
@@ -215,6 +246,8 @@ VPOW = Op(  # a ** b for a Value b
     "vpow",
     forward=_vpow,
     local_grads=_vpow_grads,
+    symbol="^",
+    notation=lambda a, b: a**b,
     formula="∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a",
     arity=2,
     kinks=(0.0,),
@@ -223,12 +256,14 @@ EXP = Op(
     "exp",
     forward=_exp,
     local_grads=lambda out, x: (out,),
+    symbol="exp",
     formula="d(eˣ)/dx = eˣ",
 )
 LOG = Op(
     "log",
     forward=_log,
     local_grads=lambda out, x: (1 / x,),
+    symbol="ln",
     formula="d(ln x)/dx = 1/x",
     kinks=(0.0,),
 )
@@ -236,6 +271,7 @@ SQRT = Op(
     "sqrt",
     forward=_sqrt,
     local_grads=lambda out, x: (0.5 / out,),
+    symbol="√",
     formula="d(√x)/dx = 1/(2√x)",
     kinks=(0.0,),
 )
@@ -243,24 +279,28 @@ TANH = Op(
     "tanh",
     forward=math.tanh,
     local_grads=lambda out, x: (1 - out * out,),
+    symbol="tanh",
     formula="f'(x) = 1 − f(x)²",
 )
 SIGMOID = Op(
     "sigmoid",
     forward=_sigmoid,
     local_grads=lambda out, x: (out * (1 - out),),
+    symbol="σ",
     formula="f'(x) = f(x)(1 − f(x))",
 )
 SOFTPLUS = Op(
     "softplus",
     forward=_softplus,
     local_grads=lambda out, x: (sigmoid(x),),
+    symbol="softplus",
     formula="f'(x) = σ(x)",
 )
 RELU = Op(
     "relu",
     forward=lambda x: 0.0 if x <= 0.0 else x,
     local_grads=lambda out, x: (step(x),),
+    symbol="ReLU",
     formula="f'(x) = 1 if x > 0 else 0",
     kinks=(0.0,),
 )
@@ -268,6 +308,7 @@ LEAKY_RELU = Op(
     "leaky_relu",
     forward=lambda x, slope: x if x > 0.0 else slope * x,
     local_grads=lambda out, x, slope: (slope + (1 - slope) * step(x),),
+    symbol="LeakyReLU",
     formula="f'(x) = 1 if x > 0 else slope",
     param="slope",
     kinks=(0.0,),
@@ -276,6 +317,8 @@ ABS = Op(
     "abs",
     forward=abs,
     local_grads=lambda out, x: (sign(x),),
+    symbol="abs",
+    notation=abs,
     formula="d|x|/dx = sign(x)",
     kinks=(0.0,),
 )
@@ -285,6 +328,7 @@ STEP = Op(
     "step",
     forward=lambda x: 1.0 if x > 0.0 else 0.0,
     local_grads=lambda out, x: (0.0,),
+    symbol="step",
     formula="f'(x) = 0",
     kinks=(0.0,),
 )
@@ -292,6 +336,7 @@ SIGN = Op(
     "sign",
     forward=_sign,
     local_grads=lambda out, x: (0.0,),
+    symbol="sign",
     formula="f'(x) = 0",
     kinks=(0.0,),
 )
@@ -299,6 +344,8 @@ SUM = Op(
     "sum",
     forward=lambda *xs: math.fsum(xs),
     local_grads=lambda out, *xs: (1.0,) * len(xs),
+    symbol="Σ",
+    notation=_sum_notation,
     formula="∂(Σ xᵢ)/∂xᵢ = 1",
     arity=None,
 )
@@ -306,6 +353,8 @@ DOT = Op(  # Σ wᵢ·xᵢ over (w₁..wₙ, x₁..xₙ)
     "dot",
     forward=_dot,
     local_grads=_dot_grads,
+    symbol="Σ w·x",
+    notation=_dot_notation,
     formula="∂(Σ wᵢ·xᵢ)/∂wᵢ = xᵢ, ∂(Σ wᵢ·xᵢ)/∂xᵢ = wᵢ",
     arity=None,
 )
@@ -316,6 +365,8 @@ DOT_CONST = Op(  # Σ wᵢ·cᵢ over (w₁..wₙ) with the numbers (c₁..cₙ)
     "dot_const",
     forward=_dot_const,
     local_grads=lambda out, *ws_and_cs: tuple(ws_and_cs[-1]),
+    symbol="Σ w·c",
+    notation=_dot_const_notation,
     formula="∂(Σ wᵢ·cᵢ)/∂wᵢ = cᵢ",
     arity=None,
     param="cs",

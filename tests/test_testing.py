@@ -10,7 +10,7 @@ from engine import Op, Value
 from engine.testing import expressions, gradcheck, gradgradcheck
 
 # sin with a wrong first derivative (x instead of cos x) ...
-WRONG_FIRST = Op("bad_sin", math.sin, lambda out, x: (x,), "wrong on purpose")
+WRONG_FIRST = Op("bad_sin", math.sin, lambda out, x: (x,), "wrong on purpose", symbol="sin")
 # ... and with a right first derivative whose own derivative is wrong (cos x is
 # written as a leaf: its derivative comes out 0 instead of −sin x).
 WRONG_SECOND = Op(
@@ -18,6 +18,7 @@ WRONG_SECOND = Op(
     math.sin,
     lambda out, x: (Value(math.cos(x.data)) if isinstance(x, Value) else math.cos(x),),
     "wrong on purpose",
+    symbol="sin",
 )
 
 
