@@ -7,11 +7,13 @@
     >>> round(w1.grad, 6)
     0.013296
 
-Imports only the standard library; pictures live in `engine.viz`, test
-helpers in `engine.testing`.
+Imports only the standard library; pictures live in `engine.viz` (needs
+the graphviz package), test helpers in `engine.testing`. `explain(L, w1)`
+writes ∂L/∂w1 out by the chain rule.
 """
 
 from engine.autodiff import grad, gradients
+from engine.derivation import Derivation, explain
 from engine.graph import topological_order, zero_grad
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad
 from engine.ops import OPS, Op
@@ -23,10 +25,12 @@ from engine.value import sum as sum
 
 __all__ = [
     "OPS",
+    "Derivation",
     "Op",
     "Value",
     "detect_anomaly",
     "dot",
+    "explain",
     "grad",
     "gradients",
     "is_grad_enabled",
