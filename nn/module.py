@@ -16,7 +16,9 @@ works as it does with micrograd). A prelu slope starts at 0.25, as in PyTorch.
 Parameters are named by where they sit, 1-based as the documents count:
 `w1`, `b` and `a` (a prelu slope) in a neuron, `N3.w12` in a layer,
 `L1.N3.w12` in an MLP. The names are the keys of `state_dict()` and the
-parameters' labels, so pictures of a network are readable.
+parameters' labels, and a neuron labels what it outputs with its own name
+(`L1.N3`), so pictures and derivations of a network are readable:
+`engine.explain(loss, w)` steps from neuron to neuron.
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ class Neuron(Module):
         # prelu's negative slope is a parameter of the neuron; 0.25 as in PyTorch.
         self.a = Value(0.25) if activation == "prelu" else None
         self._act = ACTIVATIONS[activation]
+        self.name = ""  # where it sits, "L1.N3", set by the Layer or MLP that holds it
         self._label_parameters()
 
     def __call__(self, x: Any) -> Value:
@@ -196,7 +199,9 @@ class Neuron(Module):
             z = Value.apply(ops.DOT, (*self.w, *xs)) + self.b
         else:  # raw numbers (a first layer's pixels): parameters of one dot_const node
             z = Value.apply(ops.DOT_CONST, tuple(self.w), xs) + self.b
-        return self._act(z) if self.a is None else prelu(z, self.a)
+        out = self._act(z) if self.a is None else prelu(z, self.a)
+        out.label = self.name  # "L1.N3": pictures and derivations step from neuron to neuron
+        return out
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b] if self.a is None else [*self.w, self.b, self.a]
@@ -228,6 +233,8 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, seed=rng) for _ in range(nout)]
         self.activation = activation
         self._label_parameters()
+        for j, n in enumerate(self.neurons, 1):
+            n.name = f"N{j}"
 
     def __call__(self, x: Any) -> Value | list[Value]:
         xs = _inputs(x, self.nin, self)  # lifted once, shared by every neuron
@@ -281,6 +288,9 @@ class MLP(Module):
         sizes = [self.nin, *nouts]
         self.layers = [Layer(sizes[i], sizes[i + 1], activations[i], seed=rng) for i in range(len(nouts))]
         self._label_parameters()
+        for k, layer in enumerate(self.layers, 1):
+            for n in layer.neurons:
+                n.name = f"L{k}.{n.name}"
 
     def __call__(self, x: Any) -> Value | list[Value]:
         for layer in self.layers:
