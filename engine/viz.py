@@ -1,0 +1,505 @@
+"""Pictures with Graphviz: a computation graph, and the chain rule along it.
+
+    from engine.viz import draw_dot, draw_derivation
+    draw_dot(L)                                        # every Value and every op
+    draw_derivation(L, w1).render("dL_dw1", format="svg")
+
+Both return a `graphviz.Digraph`, which Jupyter shows inline; `.source`
+is its DOT text, the same bytes every time for the same graph. Building
+one needs the graphviz Python package (the `viz` extra); rendering needs
+Graphviz's `dot` program too (apt-get install graphviz).
+
+Every label is written into an HTML-like Graphviz label with its special
+characters escaped, so any text (quotes, ``<>``, braces, ``|``,
+backslashes, newlines, CJK) shows as itself and can never change the DOT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+try:
+    import graphviz
+except ImportError as e:  # pragma: no cover - the message is the point
+    raise ImportError(
+        "engine.viz draws with the graphviz Python package: pip install 'chainrule[viz]' "
+        "(or pip install graphviz), plus Graphviz's dot program to render (apt-get install graphviz)"
+    ) from e
+
+from engine.autodiff import gradients
+from engine.derivation import Derivation, Writer, explain
+from engine.graph import topological_order
+from engine.symbolic import number_text
+from engine.value import Value
+
+FONT = "Helvetica,Arial,sans-serif"
+COLOURS = {  # fill of a Value's box, by its role
+    "leaf": "#eeeeee",  # an input or a constant
+    "parameter": "#d6e6ff",
+    "output": "#d4f4d4",
+    "value": "#ffffff",  # computed by an op
+    "group": "#fff6dc",  # a summary of many nodes
+}
+PATH = "#c0392b"  # the chain rule's path in a derivation
+GREY = "#b0b0b0"
+
+
+class GraphvizNotInstalled(graphviz.ExecutableNotFound):
+    """Rendering needs Graphviz's `dot` program, which pip does not install."""
+
+    _msg = (
+        "failed to execute {!r}: rendering needs Graphviz's dot program, which is not installed or "
+        "not on PATH (pip's graphviz package is only its Python interface). Install Graphviz: "
+        "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS), "
+        "conda install -c conda-forge graphviz. Building the graph and its .source work without it."
+    )
+
+
+@contextlib.contextmanager
+def _dot_needed() -> Iterator[None]:
+    try:
+        yield
+    except graphviz.ExecutableNotFound as e:
+        if isinstance(e, GraphvizNotInstalled):
+            raise
+        raise GraphvizNotInstalled(["dot"]) from None
+
+
+class Drawing(graphviz.Digraph):
+    """A `graphviz.Digraph` whose rendering names what to install when `dot` is missing."""
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        with _dot_needed():
+            return super().render(*args, **kwargs)
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        with _dot_needed():
+            return super().pipe(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Computation graphs.
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    parameters: Iterable[Value] = (),
+    max_nodes: int | None = 400,
+) -> Drawing:
+    """The computation graph that `root` depends on, in the style of micrograd's lecture.
+
+    One box per Value (its label, data and grad) and one oval per op, with an
+    edge per input (``x * x`` has two). Inputs and constants are grey,
+    `parameters` blue, `root` green.
+
+    Args:
+        root: the Value to draw the graph of (a loss, say).
+        rankdir: "LR" (inputs on the left) or "TB", "RL", "BT".
+        parameters: Values to show as parameters (e.g. ``model.parameters()``).
+        max_nodes: above this many Values the graph is summarised: nodes are
+            grouped by the dotted prefix of their labels (`L1.N3.w12` and the
+            neuron's own nodes are box `L1.N3`), as finely as fits; a note
+            says how to draw any part in full. None draws every node.
+
+    Returns:
+        A `graphviz.Digraph`; `.render(path, format="svg")` writes a picture.
+    """
+    _check(root, "root")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
+        raise ValueError(f"draw_dot: max_nodes must be a positive int or None, got {max_nodes!r}")
+    params = set(parameters)
+    order = topological_order(root)
+    g = _new_drawing(rankdir)
+    if max_nodes is None or len(order) <= max_nodes:
+        _draw_all(g, order, root, params)
+    else:
+        _draw_summary(g, order, root, params, max_nodes)
+    return g
+
+
+def _draw_all(g: Drawing, order: list[Value], root: Value, params: set[Value]) -> None:
+    ids = {node: f"v{i}" for i, node in enumerate(order)}
+    roles = set()
+    for node in order:
+        role = _role(node, root, params)
+        roles.add(role)
+        g.node(ids[node], label=_box(node, role))
+        if node._op is not None:
+            g.node(f"{ids[node]}op", label=_html(_op_text(node)), shape="ellipse", style="", margin="0.05")
+            g.edge(f"{ids[node]}op", ids[node])
+            for parent in node._parents:  # one edge per input: x * x has two
+                g.edge(ids[parent], f"{ids[node]}op")
+    g.attr(label=_legend(roles))
+
+
+def _role(node: Value, root: Value, params: set[Value]) -> str:
+    if node is root:
+        return "output"
+    if node in params:
+        return "parameter"
+    return "leaf" if node._op is None else "value"
+
+
+def _legend(roles: set[str]) -> str:
+    words = {"leaf": "inputs and constants", "parameter": "parameters", "output": "the output"}
+    cells = "".join(
+        f'<TD BGCOLOR="{COLOURS[r]}" BORDER="1">{words[r]}</TD>'
+        for r in ("leaf", "parameter", "output")
+        if r in roles
+    )
+    return f'<<TABLE BORDER="0" CELLSPACING="6" CELLPADDING="3"><TR>{cells}</TR></TABLE>>'
+
+
+def _draw_summary(g: Drawing, order: list[Value], root: Value, params: set[Value], max_nodes: int) -> None:
+    uses: dict[Value, list[Value]] = {node: [] for node in order}
+    for node in order:
+        for parent in node._parents:
+            uses[parent].append(node)
+    depth = max((len(_label_parts(n)) for n in order), default=0)
+    while True:  # the finest grouping that fits
+        boxes = _boxes(order, uses, depth)
+        n_boxes = len(set(boxes.values()))
+        if n_boxes <= max_nodes or depth <= 1:
+            break
+        depth -= 1
+    members: dict[str, list[Value]] = {}
+    for node in order:
+        members.setdefault(boxes[node], []).append(node)
+    # The boxes nearest the output, if even the coarsest grouping is too many.
+    keep = _nearest(boxes[root], members, boxes, max_nodes)
+    ids = {box: f"b{i}" for i, box in enumerate(members)}
+    for box in sorted(members, key=_natural):  # L1.N2 before L1.N10: Graphviz keeps this order
+        nodes = members[box]
+        if box not in keep:
+            continue
+        if len(nodes) == 1:
+            node = nodes[0]
+            g.node(ids[box], label=_box(node, _role(node, root, params), with_op=True))
+        else:
+            g.node(ids[box], label=_group_box(box, nodes, params))
+    edges: Counter[tuple[str, str]] = Counter()
+    for node in order:
+        for parent in node._parents:
+            a, b = boxes[parent], boxes[node]
+            if a != b and a in keep and b in keep:
+                edges[ids[a], ids[b]] += 1
+    for (a, b), n in edges.items():
+        g.edge(a, b, label=f"×{n:,}" if n > 1 else None)
+    groups = sum(len(nodes) > 1 for nodes in members.values())
+    note = (
+        f"{len(order):,} Values, more than max_nodes={max_nodes:,}: drawn as {len(keep):,} boxes, "
+        f"{groups:,} of them groups of nodes whose labels share a prefix"
+    )
+    if len(keep) < len(members):
+        note += f"; the {len(members) - len(keep):,} boxes furthest from the output are left out"
+    note += ". Draw a part in full with draw_dot(v) for a Value v inside it, or all with max_nodes=None."
+    g.attr(label=_html(note), labelloc="b", labeljust="l")
+
+
+def _natural(text: str) -> list[Any]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def _label_parts(node: Value) -> list[str]:
+    """The groups a node belongs to, by its label: a leaf `L1.N3.w12` and a value `L1.N3` are in `L1.N3`."""
+    if not node.label:
+        return []
+    parts = node.label.split(".")
+    return parts[:-1] if node._op is None else parts
+
+
+def _boxes(order: list[Value], uses: dict[Value, list[Value]], depth: int) -> dict[Value, str]:
+    """Each node's box: its label's group at `depth`, else the group every use of it is in, else its own."""
+    box: dict[Value, str] = {}
+    for i in range(len(order) - 1, -1, -1):  # a node's uses come before it
+        node = order[i]
+        parts = _label_parts(node)
+        if parts:
+            box[node] = "g:" + ".".join(parts[:depth])
+            continue
+        used_in = {box[u] for u in uses[node]}
+        group = used_in.pop() if len(used_in) == 1 else None
+        if group is not None and group.startswith("g:"):
+            box[node] = group
+        elif node._op is None and uses[node]:  # unlabelled inputs used alike: one box "784 leaves"
+            box[node] = "leaves:" + ",".join(sorted({box[u] for u in uses[node]}))
+        else:
+            box[node] = f"n:{i}"
+    return box
+
+
+def _nearest(start: str, members: dict[str, list[Value]], boxes: dict[Value, str], most: int) -> set[str]:
+    keep = {start}
+    frontier = [start]
+    while frontier and len(keep) < most:
+        following = []
+        for box in frontier:
+            for node in members[box]:
+                for parent in node._parents:
+                    b = boxes[parent]
+                    if b not in keep and len(keep) < most:
+                        keep.add(b)
+                        following.append(b)
+        frontier = following
+    return keep
+
+
+def _group_box(box: str, nodes: list[Value], params: set[Value]) -> str:
+    leaves = [n for n in nodes if n._op is None]
+    if box.startswith("leaves:"):
+        title, detail = f"{len(leaves):,} inputs", "unlabelled leaves used alike"
+    else:
+        name = box[2:]
+        title = name
+        n_params = sum(n in params for n in leaves)
+        detail = f"{len(nodes):,} nodes, " + (
+            f"{n_params:,} parameters" if params else f"{len(leaves):,} leaves"
+        )
+        heads = [n for n in nodes if n.label == name]
+        if len(heads) == 1:
+            detail += f"<BR/>data {_num(heads[0].data)} | grad {_num(heads[0].grad)}"
+        elif heads:
+            detail += f"<BR/>{len(heads):,} Values labelled {_html_text(name)}"
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{COLOURS["group"]}">'
+        f"<TR><TD><B>{_html_text(title)}</B></TD></TR><TR><TD>{detail}</TD></TR></TABLE>>"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Derivations.
+
+
+def draw_derivation(
+    output: Value, wrt: Value, rankdir: str = "LR", max_nodes: int = 40, derivation: Derivation | None = None
+) -> Drawing:
+    """∂output/∂wrt as a picture: the chain rule's path(s), each step labelled.
+
+    The graph is drawn between labelled nodes, as the documents draw a
+    network (unlabelled nodes are folded into the formulas): each box shows
+    a node's name, what it is computed from (``h1 = σ(w1·x1 + w2·x2 + b1)``),
+    its data and ∂output/∂node. The paths from `output` down to `wrt` are
+    red, each red edge labelled with its factor's formula and value; the
+    caption holds the product, the total and the engine's check. The rest
+    of the graph is grey; above `max_nodes` labelled nodes, only the paths
+    and a few neighbours of each are drawn.
+
+    Args:
+        output, wrt: as for `engine.explain`.
+        rankdir: "LR" (inputs on the left) or "TB", "RL", "BT".
+        max_nodes: how many labelled nodes to draw in full.
+        derivation: an `explain(output, wrt)` already made, to reuse.
+    """
+    _check(output, "output")
+    _check(wrt, "wrt")
+    d = derivation if derivation is not None else explain(output, wrt)
+    order = topological_order(output)
+    named = [n for n in order if n.label or n is output or n is wrt]
+    name = {n: n.label or ("output" if n is output else "input") for n in named}
+    below = {n: _named_inputs(n, name) for n in named}
+    on_path = {n: None for p in d.paths for f in p.factors for n in (f.top, f.bottom)}
+    if wrt is output:
+        on_path[output] = None
+    drawn = set(named) if len(named) <= max_nodes else _neighbourhood(on_path, below)
+    # Many factors (every path through a wide network): edges show values only, boxes no formulas.
+    compact = len(d.factors) > COMPACT
+    ids = {n: f"v{i}" for i, n in enumerate(order) if n in name}
+    writer = Writer(output, wrt)
+    derivatives = dict(zip(named, gradients(output, named), strict=True))
+    g = _new_drawing(rankdir)
+    for n in named:
+        if n not in drawn:
+            continue
+        definition = None if n._op is None or (compact and n is not output) else writer.definition(n)
+        g.node(
+            ids[n],
+            label=_derivation_box(n, name[n], d.of, definition, derivatives[n], n in on_path, output, wrt),
+        )
+    factors = {(f.bottom, f.top): f for f in d.factors}
+    hidden: Counter[Value] = Counter()
+    for top in named:
+        for bottom in below[top]:
+            if top not in drawn or bottom not in drawn:
+                hidden[top if top in drawn else bottom] += top in drawn or bottom in drawn
+                continue
+            f = factors.get((bottom, top))
+            if f is None:
+                g.edge(ids[bottom], ids[top], color=GREY)
+            else:
+                g.edge(ids[bottom], ids[top], color=PATH, penwidth="2.5", label=_factor_label(f, compact))
+    for n, count in hidden.items():  # neighbours left out, counted in a note beside their node
+        if count:
+            g.node(f"{ids[n]}more", label=_html(f"… {count:,} more"), shape="plaintext", fontcolor=GREY)
+            g.edge(f"{ids[n]}more", ids[n], style="dashed", color=GREY, arrowhead="none")
+    g.attr(label=_caption(d), labelloc="b", labeljust="l")
+    return g
+
+
+def _named_inputs(node: Value, name: dict[Value, str]) -> list[Value]:
+    """The labelled nodes `node` is computed from, through unlabelled ones, in input order."""
+    found: dict[Value, None] = {}
+    seen = set()
+    stack = list(reversed(node._parents))
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n in name:
+            found[n] = None
+        else:
+            stack.extend(reversed(n._parents))
+    return list(found)
+
+
+NEIGHBOURS = 4  # in a big graph, how many labelled neighbours of each path node to draw
+COMPACT = 24  # above this many factors, a derivation's picture shows their values only
+
+
+def _neighbourhood(on_path: dict[Value, None], below: dict[Value, list[Value]]) -> set[Value]:
+    """The path nodes and, unless they are many, a few of each one's neighbours."""
+    drawn = set(on_path)
+    if len(on_path) > NEIGHBOURS * 3:
+        return drawn
+    above: dict[Value, list[Value]] = {}
+    for top, inputs in below.items():
+        for n in inputs:
+            above.setdefault(n, []).append(top)
+    for n in on_path:
+        for around in (below.get(n, []), above.get(n, [])):
+            drawn.update([m for m in around if m not in on_path][:NEIGHBOURS])
+    return drawn
+
+
+def _derivation_box(
+    n: Value, name: str, of: str, definition: Any, derivative: float, on_path: bool, output: Value, wrt: Value
+) -> str:
+    role = "output" if n is output else "parameter" if n is wrt else "value" if n._op is not None else "leaf"
+    colour = COLOURS[role] if on_path else "#ffffff"
+    font = "#000000" if on_path else GREY
+    rows = [f"<B>{_html_text(name)}</B>"]
+    if definition is not None:
+        rows.append(f"= {_html_text(definition.text())}")
+    rows.append(f"data {_num(n.data)}")
+    rows.append(f"∂{_html_text(of)}/∂{_html_text(name)} = {_num(derivative)}")
+    cells = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+    border = PATH if on_path else GREY
+    inner = f'<FONT COLOR="{font}"><TABLE BORDER="0" CELLSPACING="0">{cells}</TABLE></FONT>'
+    return (
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{colour}" '
+        f'COLOR="{border}"><TR><TD>{inner}</TD></TR></TABLE>>'
+    )
+
+
+def _factor_label(f: Any, compact: bool) -> str:
+    if compact:
+        return f'<<FONT COLOR="{PATH}">{_html_text(_signed(f.value))}</FONT>>'
+    return (
+        f'<<FONT COLOR="{PATH}">{_html_text(f.name)} = {_html_text(f.formula)}'
+        f"<BR/>= {_html_text(_signed(f.value))}</FONT>>"
+    )
+
+
+def _caption(d: Derivation) -> str:
+    left = '<BR ALIGN="LEFT"/>'
+    lines = []
+    if not d.paths:
+        lines.append(f"{d.name} = 0: {d.of} does not depend on {d.by}")
+    else:
+        shown = d.paths[:3]  # the chain rule, path by path
+        lines.append(f"{d.name} = {shown[0]}")
+        lines += [f"{' ' * 4}+ {p}" for p in shown[1:]]
+        if len(d.paths) > len(shown):
+            lines.append(f"{' ' * 4}+ … ({len(d.paths) - len(shown):,} more paths)")
+        if len(d.paths) == 1:
+            product = " × ".join(_signed(f.value, brackets=True) for f in d.paths[0].factors) or "1"
+            lines.append(f"{' ' * 4}= {product} = {_signed(d.value)}")
+        else:
+            lines.append(f"{' ' * 4}= sum over {len(d.paths):,} paths = {_signed(d.value)}")
+        lines += [f"{op.symbol}: {op.formula}" for op in d.rules if op.formula.startswith("f'")]
+        if len(d.factors) > COMPACT:
+            lines.append(
+                f"{len(d.factors):,} factors: their formulas are in print(engine.explain({d.of}, {d.by}))"
+            )
+    lines.append(d.verdict())
+    return "<" + left.join(_html_text(line) for line in lines) + left + ">"
+
+
+# ---------------------------------------------------------------------------
+# Shared pieces.
+
+
+def _check(v: Any, what: str) -> None:
+    if not isinstance(v, Value):
+        raise TypeError(f"{what} must be a Value, got {type(v).__name__}")
+
+
+def _new_drawing(rankdir: str) -> Drawing:
+    return Drawing(
+        graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": "12"},
+        node_attr={"shape": "none", "margin": "0", "fontname": FONT, "fontsize": "11"},
+        edge_attr={"fontname": FONT, "fontsize": "10", "arrowsize": "0.7"},
+    )
+
+
+def _box(node: Value, role: str, with_op: bool = False) -> str:
+    """A Value's box: label | data | grad (and its op, in a summary)."""
+    cells = []
+    if node.label:
+        cells.append(f"<B>{_html_text(node.label)}</B>")
+    if with_op and node._op is not None:
+        cells.append(_html_text(_op_text(node)))
+    cells += [f"data {_num(node.data)}", f"grad {_num(node.grad)}"]
+    border = "2" if role == "output" else "0"
+    row = "".join(f"<TD>{c}</TD>" for c in cells)
+    return (
+        f'<<TABLE BORDER="{border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{COLOURS[role]}">'
+        f"<TR>{row}</TR></TABLE>>"
+    )
+
+
+def _op_text(node: Value) -> str:
+    op, arg = node._op, node._arg
+    assert op is not None
+    if arg is None:
+        return op.symbol
+    if isinstance(arg, tuple):  # dot_const's numbers: far too many to print
+        return f"{op.symbol} ({len(arg):,} numbers)"
+    return f"{op.symbol} {number_text(arg)}"
+
+
+def _num(x: float) -> str:
+    """Four decimals as micrograd's pictures, or four digits for the very small and large."""
+    text = f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e5 else f"{x:.3e}"
+    return text.replace("-", "−")
+
+
+def _signed(x: float, brackets: bool = False) -> str:
+    text = f"{x:.4g}".replace("-", "−")
+    return f"({text})" if brackets and x < 0 else text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _html_text(text: str) -> str:
+    """`text` safe inside an HTML-like label: markup escaped, newlines as line breaks."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    return html.escape(text, quote=True).replace("\t", " ").replace("\n", "<BR/>")
+
+
+def _html(text: str) -> str:
+    return f"<{_html_text(text)}>"
+
+
+__all__ = ["Drawing", "GraphvizNotInstalled", "draw_derivation", "draw_dot"]
