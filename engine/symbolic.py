@@ -57,7 +57,10 @@ class Sym:
             elif self.kind == NAME:  # two nodes with one label but different numbers differ
                 self._key = (self.args[0], self.data) if self.args[0] != "…" else id(self)
             else:
-                self._key = (self.kind, *(a.key() if isinstance(a, Sym) else a for a in self.args))
+                keys = [a.key() if isinstance(a, Sym) else a for a in self.args]
+                if self.kind in (SUM, PROD):  # a·b is b·a, a + b is b + a
+                    keys.sort(key=repr)
+                self._key = (self.kind, *keys)
         return self._key
 
     @staticmethod

@@ -178,6 +178,7 @@ def _draw_summary(g: Drawing, order: list[Value], root: Value, params: set[Value
     # The boxes nearest the output, if even the coarsest grouping is too many.
     keep = _nearest(boxes[root], members, boxes, max_nodes)
     ids = {box: f"b{i}" for i, box in enumerate(members)}
+    names = {i: box for box, i in ids.items()}
     for box in sorted(members, key=_natural):  # L1.N2 before L1.N10: Graphviz keeps this order
         nodes = members[box]
         if box not in keep:
@@ -193,7 +194,8 @@ def _draw_summary(g: Drawing, order: list[Value], root: Value, params: set[Value
             a, b = boxes[parent], boxes[node]
             if a != b and a in keep and b in keep:
                 edges[ids[a], ids[b]] += 1
-    for (a, b), n in edges.items():
+    by_ends = sorted(edges.items(), key=lambda e: (_natural(names[e[0][1]]), _natural(names[e[0][0]])))
+    for (a, b), n in by_ends:  # in the boxes' order, as ordering=in asks
         g.edge(a, b, label=f"×{n:,}" if n > 1 else None)
     groups = sum(len(nodes) > 1 for nodes in members.values())
     note = (
@@ -203,7 +205,8 @@ def _draw_summary(g: Drawing, order: list[Value], root: Value, params: set[Value
     if len(keep) < len(members):
         note += f"; the {len(members) - len(keep):,} boxes furthest from the output are left out"
     note += ". Draw a part in full with draw_dot(v) for a Value v inside it, or all with max_nodes=None."
-    g.attr(label=_html(note), labelloc="b", labeljust="l")
+    # ordering=in keeps each box's inputs in the order given: L1.N1 above L1.N2.
+    g.attr(label=_html(note), labelloc="b", labeljust="l", ordering="in")
 
 
 def _natural(text: str) -> list[Any]:
@@ -330,14 +333,16 @@ def draw_derivation(
     for top in named:
         for bottom in below[top]:
             if top not in drawn or bottom not in drawn:
-                hidden[top if top in drawn else bottom] += top in drawn or bottom in drawn
+                for n in (top, bottom):
+                    if n in drawn and n in on_path:  # count what a path node's neighbours left out
+                        hidden[n] += 1
                 continue
             f = factors.get((bottom, top))
             if f is None:
                 g.edge(ids[bottom], ids[top], color=GREY)
             else:
                 g.edge(ids[bottom], ids[top], color=PATH, penwidth="2.5", label=_factor_label(f, compact))
-    for n, count in hidden.items():  # neighbours left out, counted in a note beside their node
+    for n, count in hidden.items():  # a note beside the node
         if count:
             g.node(f"{ids[n]}more", label=_html(f"… {count:,} more"), shape="plaintext", fontcolor=GREY)
             g.edge(f"{ids[n]}more", ids[n], style="dashed", color=GREY, arrowhead="none")
