@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import nn
+from demos.networks import seed_network
 from engine import Value, explain, gradients
 from engine.testing import expressions
-from tests.networks import seed_network
 
 
 def sigmoid(z):

@@ -2,6 +2,7 @@
 
 import pathlib
 import re
+import shutil
 
 import pytest
 
@@ -14,7 +15,10 @@ def test_readme_has_examples():
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(code):
+def test_readme_example_runs(code, tmp_path, monkeypatch):
+    if ".render(" in code and shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot program is not installed")
+    monkeypatch.chdir(tmp_path)  # where the examples' pictures go
     namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)
     for name, value in namespace.items():
@@ -32,3 +36,13 @@ def test_readme_training_example_prints_the_losses_it_quotes(capsys):
     prose = " ".join(README.split())
     assert f"prints the loss going {', '.join(losses)};" in prose
     assert f"the network then gives {', '.join(predictions)} for Alice" in prose
+
+
+def test_readme_quotes_the_derivation_explain_prints(tmp_path, monkeypatch):
+    (code,) = [block for block in BLOCKS if "print(explain(L, w1))" in block]
+    code = code.split("print(explain(L, w1))")[0]  # build the network only
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    printed = str(namespace["explain"](namespace["L"], namespace["w1"]))
+    assert f"prints\n\n```text\n{printed}\n```" in README
+    assert (pathlib.Path(__file__).parents[1] / "docs" / "alice_dL_dw1.png").is_file()

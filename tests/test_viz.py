@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import nn
+from demos.networks import seed_network
 from engine import Value
-from tests.networks import seed_network
 
 graphviz = pytest.importorskip("graphviz")
 from engine.viz import PATH, GraphvizNotInstalled, draw_derivation, draw_dot  # noqa: E402
