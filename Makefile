@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench lint dot clean
+.PHONY: demo test bench lint pictures dot clean
 
 demo: $(VENV)/.demo dot
 	$(PY) -m demos
@@ -14,8 +14,13 @@ demo: $(VENV)/.demo dot
 test: $(VENV)/.test dot
 	$(PY) -m pytest
 
-bench: $(VENV)/.bench
+bench: $(VENV)/.bench dot
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_viz.py
+
+# Redraw the README's pictures in docs/.
+pictures: $(VENV)/.demo dot
+	$(PY) docs/pictures.py
 
 lint: $(VENV)/.lint
 	$(VENV)/bin/ruff check engine nn demos tests benchmarks
@@ -35,13 +40,15 @@ $(VENV)/.bench: setup.cfg $(VENV)/bin/python
 $(VENV)/.lint: setup.cfg $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[lint]' && touch $@
 
-# Graphviz's `dot` renders the pictures; the tests that render skip without it.
+# Graphviz's `dot` renders the pictures (the tests that render skip without
+# it), and a CJK font lets labels in the documents' language show in PNGs.
 dot:
-	@command -v dot >/dev/null 2>&1 || { \
+	@{ command -v dot >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) || echo "could not install graphviz: rendering tests will skip"; \
+	    (apt-get update -qq && apt-get install -y -qq graphviz fonts-wqy-microhei >/dev/null) \
+	      || echo "could not install graphviz: rendering tests will skip"; \
 	  else \
-	    echo "Graphviz's dot is missing; install it with: sudo apt-get install graphviz"; \
+	    echo "to render pictures: sudo apt-get install graphviz fonts-wqy-microhei"; \
 	  fi; }
 
 clean:

@@ -1,0 +1,35 @@
+"""Draw the pictures the README shows into docs/: `python docs/pictures.py` (or `make pictures`)."""
+
+import random
+from pathlib import Path
+
+import nn
+from demos.networks import seed_network
+from engine.viz import draw_derivation, draw_dot
+
+HERE = Path(__file__).parent
+
+
+def main() -> None:
+    net = seed_network()  # sample Alice, every weight 1, every bias 0
+    net.L.backward()
+    params = [net.w1, net.w2, net.w3, net.w4, net.w5, net.w6, net.b1, net.b2, net.b3]
+    pictures = {
+        "alice_dL_dw1": draw_derivation(net.L, net.w1),
+        # the first hidden neuron, with the gradients L.backward() left in it
+        "alice_h1_graph": draw_dot(net.h1, parameters=params),
+    }
+    model = nn.MLP(784, [16, 16, 10], seed=0)
+    rng = random.Random(0)
+    loss = nn.mse_loss([0.0] * 3 + [1.0] + [0.0] * 6, model([rng.random() for _ in range(784)]))
+    loss.label = "L"
+    loss.backward()
+    pictures["mlp_784_16_16_10"] = draw_dot(loss, parameters=model.parameters())
+    for name, picture in pictures.items():
+        picture.attr(dpi="110")
+        for fmt in ("svg", "png"):
+            print(picture.render(HERE / name, format=fmt, cleanup=True))
+
+
+if __name__ == "__main__":
+    main()
