@@ -148,6 +148,8 @@ class Derivation:
     def __str__(self) -> str:
         if not self.paths:
             return f"{self.name} = 0: {self.of} does not depend on {self.by} (no path)\n{self.verdict()}"
+        if not self.factors:
+            return f"{self.name} = 1: {self.by} is {self.of} itself\n{self.verdict()}"
         paths = _count(len(self.paths), "path")
         lines = [f"{self.name} by the chain rule, over {paths} from {self.of} down to {self.by}"]
         if self.definitions:

@@ -148,6 +148,8 @@ def test_a_value_not_depended_on_has_no_path_and_zero_derivative(alice):
 def test_the_derivative_of_a_value_by_itself_is_one(alice):
     d = explain(alice.L, alice.L)
     assert d.value == 1.0 and len(d.paths) == 1 and d.paths[0].factors == ()
+    assert str(d).startswith("∂L/∂L = 1: L is L itself")
+    assert d.to_latex().endswith(r"\frac{\partial L}{\partial L} &= 1\end{aligned}")
 
 
 def test_latex_for_notebooks(alice):

@@ -10,10 +10,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from demos.networks import seed_network
-from engine import Value
+from engine import Value, explain, topological_order
+from engine.testing import expressions
 
 graphviz = pytest.importorskip("graphviz")
 from engine.viz import PATH, GraphvizNotInstalled, draw_derivation, draw_dot  # noqa: E402
@@ -265,3 +268,29 @@ def test_without_the_graphviz_package_engine_works_and_viz_names_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith("0.0\n")
     assert "pip install 'chainrule[viz]'" in out and "apt-get install graphviz" in out
+
+
+@needs_dot
+@settings(max_examples=40)
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cn", "Co")), min_size=1, max_size=30))
+def test_any_label_renders_as_its_own_text(label):
+    x = Value(2.0, label=label)
+    root = svg_of(draw_dot(x * x))
+    nodes = svg_nodes(root)
+    assert len(nodes) == 3  # x, the op, x·x: the label added nothing to the graph
+    shown = "".join("".join(lines) for lines in nodes.values())
+    escaped = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m[0]):02x}", label)
+    assert "".join(escaped.split()) in "".join(shown.split())
+
+
+@given(expressions(), st.data())
+def test_every_factor_of_a_random_derivation_is_one_red_edge(expr, data):
+    output, leaves = expr
+    for i, node in enumerate(topological_order(output)):
+        if node._op is not None and data.draw(st.booleans()):
+            node.label = f"u{i}"
+    wrt = data.draw(st.sampled_from(leaves))
+    d = explain(output, wrt)
+    src = draw_derivation(output, wrt, derivation=d).source
+    assert src.count(f'color="{PATH}"') == len(d.factors)
+    assert src == draw_derivation(output, wrt).source
