@@ -1,6 +1,9 @@
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from demos.networks import seed_network
 
 # One profile for the whole suite: no deadline (machines here are shared and
 # noisy), and enough examples to find a wrong rule. HYPOTHESIS_PROFILE=thorough
@@ -10,3 +13,11 @@ settings.register_profile(
 )
 settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def alice():
+    """The documents' 2-2-1 network on sample Alice (every weight 1, every bias 0), after L.backward()."""
+    net = seed_network()
+    net.L.backward()
+    return net

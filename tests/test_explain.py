@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import nn
-from demos.networks import seed_network
 from engine import Value, explain, gradients
 from engine.testing import expressions
 
@@ -19,14 +18,6 @@ def sigmoid(z):
 
 def f_prime(z):  # f'(x) = f(x)(1 − f(x)), by hand
     return sigmoid(z) * (1 - sigmoid(z))
-
-
-@pytest.fixture
-def alice():
-    """Sample Alice, every weight 1, every bias 0; backward already run."""
-    net = seed_network()
-    net.L.backward()
-    return net
 
 
 def hand(net):

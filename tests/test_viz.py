@@ -26,13 +26,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
 
 
-@pytest.fixture
-def alice():
-    net = seed_network()
-    net.L.backward()
-    return net
-
-
 def parameters(net):
     return [net.w1, net.w2, net.w3, net.w4, net.w5, net.w6, net.b1, net.b2, net.b3]
 
