@@ -163,7 +163,7 @@ class Derivation:
         formula_width = max(len(f.formula) for f in self.factors)
         lines += _listed(
             [
-                f"  {f.name:<{width}} = {f.formula:<{formula_width}} = {_number(f.value)}"
+                f"  {f.name:<{width}} = {f.formula:<{formula_width}} = {number_text(f.value)}"
                 for f in self.factors
             ],
             "factor",
@@ -172,9 +172,9 @@ class Derivation:
         lines += [f"    {op.symbol} ({op.name}): {op.formula}" for op in self.rules]
         lines.append("")
         for i, p in enumerate(self.paths[:SHOWN], 1):
-            product = " × ".join(_number(f.value, signed=True) for f in p.factors) or "1"
+            product = " × ".join(number_text(f.value, brackets=True) for f in p.factors) or "1"
             prefix = f"  path {i}: " if len(self.paths) > 1 else f"  {self.name} = "
-            lines.append(f"{prefix}{product} = {_number(p.value)}")
+            lines.append(f"{prefix}{product} = {number_text(p.value)}")
         if len(self.paths) > SHOWN:
             lines.append(f"  … and {_count(len(self.paths) - SHOWN, 'more path')}")
         if len(self.paths) > 1:
@@ -196,10 +196,9 @@ class Derivation:
             chain += r" + \dots"
         rows = [f"{name} &= {chain}"]
         rows += [f"{latex_name(n)} &= {expr.latex()}" for n, expr in self.definitions]
-        rows += [
-            f"{f.latex_name()} &= {f.expression.latex()} = {_latex_number(f.value)}" for f in self.factors
-        ]
-        rows.append(f"{name} &= {_latex_number(self.value)}")
+        for f in self.factors:
+            rows.append(f"{f.latex_name()} &= {f.expression.latex()} = {Sym.number(f.value).latex()}")
+        rows.append(f"{name} &= {Sym.number(self.value).latex()}")
         return r"\begin{aligned}" + " \\\\\n".join(rows) + r"\end{aligned}"
 
     def _repr_latex_(self) -> str:  # Jupyter shows the LaTeX
@@ -211,7 +210,7 @@ class Derivation:
     def __repr__(self) -> str:
         check = "agrees with" if self.agrees else "DIFFERS from"
         return (
-            f"Derivation({self.name} = {_number(self.value)} over {_count(len(self.paths), 'path')}, "
+            f"Derivation({self.name} = {number_text(self.value)} over {_count(len(self.paths), 'path')}, "
             f"{check} engine.gradients)"
         )
 
@@ -388,15 +387,6 @@ def _paths(output: Value, wrt: Value, steps: dict[Value, list[Factor]]) -> Itera
 
 def _partial_latex(of: str, wrt: str) -> str:
     return rf"\frac{{\partial {latex_name(of)}}}{{\partial {latex_name(wrt)}}}"
-
-
-def _number(x: float, signed: bool = False) -> str:
-    text = number_text(x) if x.is_integer() else f"{x:.4g}".replace("-", "−")
-    return f"({text})" if signed and x < 0 else text
-
-
-def _latex_number(x: float) -> str:
-    return f"{x:.4g}"
 
 
 def _listed(lines: list[str], what: str) -> list[str]:

@@ -274,13 +274,14 @@ class _Style:
 _TEXT, _LATEX = _Style(latex=False), _Style(latex=True)
 
 
-def number_text(c: float, style: _Style = _TEXT) -> str:
-    """A number the way a formula shows it: 2, −1, 0.5, 0.7216."""
+def number_text(c: float, style: _Style = _TEXT, brackets: bool = False) -> str:
+    """A number the way a formula shows it: 2, −1, 0.5, 0.7216; (−0.95) with brackets."""
     text = str(int(c)) if c.is_integer() and abs(c) < 1e15 else f"{c:.4g}"
     if style.latex and "e" in text:
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return text.replace("-", style.minus)
+    text = text.replace("-", style.minus)
+    return f"({text})" if brackets and c < 0 else text
 
 
 def latex_name(label: str) -> str:

@@ -408,10 +408,10 @@ def _derivation_box(
 
 def _factor_label(f: Any, compact: bool) -> str:
     if compact:
-        return f'<<FONT COLOR="{PATH}">{_html_text(_signed(f.value))}</FONT>>'
+        return f'<<FONT COLOR="{PATH}">{_html_text(number_text(f.value))}</FONT>>'
     return (
         f'<<FONT COLOR="{PATH}">{_html_text(f.name)} = {_html_text(f.formula)}'
-        f"<BR/>= {_html_text(_signed(f.value))}</FONT>>"
+        f"<BR/>= {_html_text(number_text(f.value))}</FONT>>"
     )
 
 
@@ -427,10 +427,10 @@ def _caption(d: Derivation) -> str:
         if len(d.paths) > len(shown):
             lines.append(f"{' ' * 4}+ … ({len(d.paths) - len(shown):,} more paths)")
         if len(d.paths) == 1:
-            product = " × ".join(_signed(f.value, brackets=True) for f in d.paths[0].factors) or "1"
-            lines.append(f"{' ' * 4}= {product} = {_signed(d.value)}")
+            product = " × ".join(number_text(f.value, brackets=True) for f in d.paths[0].factors) or "1"
+            lines.append(f"{' ' * 4}= {product} = {number_text(d.value)}")
         else:
-            lines.append(f"{' ' * 4}= sum over {len(d.paths):,} paths = {_signed(d.value)}")
+            lines.append(f"{' ' * 4}= sum over {len(d.paths):,} paths = {number_text(d.value)}")
         lines += [f"{op.symbol}: {op.formula}" for op in d.rules if op.formula.startswith("f'")]
         if len(d.factors) > COMPACT:
             lines.append(
@@ -487,11 +487,6 @@ def _num(x: float) -> str:
     """Four decimals as micrograd's pictures, or four digits for the very small and large."""
     text = f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e5 else f"{x:.3e}"
     return text.replace("-", "−")
-
-
-def _signed(x: float, brackets: bool = False) -> str:
-    text = f"{x:.4g}".replace("-", "−")
-    return f"({text})" if brackets and x < 0 else text
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
