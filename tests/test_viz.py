@@ -287,3 +287,10 @@ def test_every_factor_of_a_random_derivation_is_one_red_edge(expr, data):
     src = draw_derivation(output, wrt, derivation=d).source
     assert src.count(f'color="{PATH}"') == len(d.factors)
     assert src == draw_derivation(output, wrt).source
+
+
+@needs_dot
+def test_jupyter_shows_a_drawing_inline_and_a_derivation_as_latex(alice):
+    bundle = draw_derivation(alice.L, alice.w1)._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    assert explain(alice.L, alice.w1)._repr_latex_().startswith(r"$$\begin{aligned}")
