@@ -178,7 +178,6 @@ def _draw_summary(g: Drawing, order: list[Value], root: Value, params: set[Value
     # The boxes nearest the output, if even the coarsest grouping is too many.
     keep = _nearest(boxes[root], members, boxes, max_nodes)
     ids = {box: f"b{i}" for i, box in enumerate(members)}
-    names = {i: box for box, i in ids.items()}
     for box in sorted(members, key=_natural):  # L1.N2 before L1.N10: Graphviz keeps this order
         nodes = members[box]
         if box not in keep:
@@ -193,10 +192,10 @@ def _draw_summary(g: Drawing, order: list[Value], root: Value, params: set[Value
         for parent in node._parents:
             a, b = boxes[parent], boxes[node]
             if a != b and a in keep and b in keep:
-                edges[ids[a], ids[b]] += 1
-    by_ends = sorted(edges.items(), key=lambda e: (_natural(names[e[0][1]]), _natural(names[e[0][0]])))
+                edges[a, b] += 1
+    by_ends = sorted(edges.items(), key=lambda e: (_natural(e[0][1]), _natural(e[0][0])))
     for (a, b), n in by_ends:  # in the boxes' order, as ordering=in asks
-        g.edge(a, b, label=f"×{n:,}" if n > 1 else None)
+        g.edge(ids[a], ids[b], label=f"×{n:,}" if n > 1 else None)
     groups = sum(len(nodes) > 1 for nodes in members.values())
     note = (
         f"{len(order):,} Values, more than max_nodes={max_nodes:,}: drawn as {len(keep):,} boxes, "
@@ -230,12 +229,11 @@ def _boxes(order: list[Value], uses: dict[Value, list[Value]], depth: int) -> di
         if parts:
             box[node] = "g:" + ".".join(parts[:depth])
             continue
-        used_in = {box[u] for u in uses[node]}
-        group = used_in.pop() if len(used_in) == 1 else None
-        if group is not None and group.startswith("g:"):
-            box[node] = group
-        elif node._op is None and uses[node]:  # unlabelled inputs used alike: one box "784 leaves"
-            box[node] = "leaves:" + ",".join(sorted({box[u] for u in uses[node]}))
+        used_in = sorted({box[u] for u in uses[node]})
+        if len(used_in) == 1 and used_in[0].startswith("g:"):
+            box[node] = used_in[0]
+        elif node._op is None and used_in:  # unlabelled inputs used alike: one box "784 leaves"
+            box[node] = "leaves:" + ",".join(used_in)
         else:
             box[node] = f"n:{i}"
     return box
