@@ -73,7 +73,7 @@ def fit(
     optimizer = SGD(model.parameters(), lr=0.1) if optimizer is None else optimizer
     order, rng = list(range(len(inputs))), random.Random(seed)
     steps_per_epoch = -(-len(order) // batch_size)
-    bar = _progress_bar(epochs * steps_per_epoch) if progress else None
+    bar = progress_bar(epochs * steps_per_epoch) if progress else None
 
     history: list[float] = []
     try:
@@ -113,12 +113,13 @@ def _loss_function(loss: str | LossFn) -> LossFn:
     return loss
 
 
-def _progress_bar(total: int) -> Any:
+def progress_bar(total: int, desc: str = "training") -> Any:
+    """A tqdm bar of `total` steps, or None when tqdm is not installed (train silently)."""
     try:
         from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional: train silently
+    except ImportError:
         return None
-    return tqdm(total=total, desc="training", unit="step", leave=True)
+    return tqdm(total=total, desc=desc, unit="step", leave=True)
 
 
-__all__ = ["LOSSES", "fit"]
+__all__ = ["LOSSES", "fit", "progress_bar"]
