@@ -8,8 +8,9 @@ PY     := $(VENV)/bin/python
 
 .PHONY: demo test bench lint pictures dot clean
 
+# The main job: the documents' network, from forward value to trained pictures, into out/.
 demo: $(VENV)/.demo dot
-	$(PY) -m demos
+	$(PY) -m demos seed_network
 
 test: $(VENV)/.test dot
 	$(PY) -m pytest
@@ -32,7 +33,7 @@ $(VENV)/bin/python:
 
 # One stamp per extra, redone when setup.cfg changes.
 $(VENV)/.demo: setup.cfg $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[viz]' && touch $@
+	$(PY) -m pip install --quiet -e '.[demos]' && touch $@
 $(VENV)/.test: setup.cfg $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]' && touch $@
 $(VENV)/.bench: setup.cfg $(VENV)/bin/python

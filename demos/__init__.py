@@ -1,1 +1,39 @@
-"""Runnable demos of what the source documents teach."""
+"""Every network in the documents, runnable: `python -m demos` lists them,
+`python -m demos NAME [--out DIR] [--quick]` runs one.
+
+Each demo is a module of this package with a `main(report)`; its docstring's
+first line is what the listing shows.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from demos.report import Report
+
+# In the order a learner meets them; seed_network is the README's main job.
+DEMOS = ("seed_network", "neuron", "activations", "moons", "digits")
+
+
+def describe(name: str) -> str:
+    """The demo's one-line summary (the first line of its module docstring)."""
+    doc = importlib.import_module(f"demos.{_known(name)}").__doc__ or ""
+    return doc.strip().splitlines()[0]
+
+
+def run(name: str, out: str | Path = "out", quick: bool = False) -> Report:
+    """Run one demo, writing under `out`; returns what it wrote and found."""
+    module = importlib.import_module(f"demos.{_known(name)}")
+    report = Report(Path(out), quick=quick)
+    module.main(report)
+    return report
+
+
+def _known(name: str) -> str:
+    if name not in DEMOS:
+        raise ValueError(f"no demo named {name!r}; expected one of {', '.join(DEMOS)}")
+    return name
+
+
+__all__ = ["DEMOS", "Report", "describe", "run"]

@@ -1,30 +1,43 @@
-"""The documents' 2-2-1 sigmoid network, forward and backward, with the engine alone.
+"""python -m demos [NAME] [--out DIR] [--quick]: list the demos, or run one."""
 
-    python -m demos
+from __future__ import annotations
 
-Every weight is [0, 1] and every bias 0, fed x = [2, 3]: the documents'
-forward value is 0.7216325609518421. Then L = (1 − y_pred)² is
-backpropagated and each parameter's gradient printed.
-"""
+import argparse
+import sys
 
-from engine import Value, dot
+from demos import DEMOS, describe, run
+from demos.report import MissingExtra, Report
 
 
-def main() -> None:
-    x = [Value(2.0, label="x1"), Value(3.0, label="x2")]
-    w1, w2, w3, w4, w5, w6 = (Value(v, label=f"w{i}") for i, v in enumerate([0, 1, 0, 1, 0, 1], 1))
-    b1, b2, b3 = (Value(0.0, label=f"b{i}") for i in (1, 2, 3))
+def main(argv: list[str] | None = None) -> Report | None:
+    parser = argparse.ArgumentParser(
+        prog="python -m demos",
+        description="The documents' networks, runnable. Without NAME, list the demos.",
+    )
+    parser.add_argument("name", nargs="?", choices=DEMOS, metavar="NAME", help=f"one of: {', '.join(DEMOS)}")
+    parser.add_argument(
+        "--out", default="out", metavar="DIR", help="where the demo writes its files (default: out/)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a shorter run (fewer samples and steps), for tests"
+    )
+    args = parser.parse_args(argv)
 
-    h1 = (dot([w1, w2], x) + b1).sigmoid()
-    h2 = (dot([w3, w4], x) + b2).sigmoid()
-    y_pred = (dot([w5, w6], [h1, h2]) + b3).sigmoid()
-    print(f"forward: y_pred = {y_pred.data!r}   (the documents: 0.7216325609518421)")
+    if args.name is None:
+        width = max(map(len, DEMOS))
+        for name in DEMOS:
+            print(f"{name:<{width}}  {describe(name)}")
+        print("\nrun one with: python -m demos NAME [--out DIR] [--quick]")
+        return None
 
-    loss = (1 - y_pred) ** 2
-    loss.backward()
-    print(f"loss L = (1 − y_pred)² = {loss.data:.6f}")
-    for p in (w1, w2, w3, w4, w5, w6, b1, b2, b3):
-        print(f"  ∂L/∂{p.label} = {p.grad:+.6f}")
+    try:
+        report = run(args.name, out=args.out, quick=args.quick)
+    except MissingExtra as error:
+        sys.exit(f"{args.name}: {error}")
+    print(f"\n{args.name} wrote {len(report.files)} file(s):")
+    for path in report.files:
+        print(f"  {path}")
+    return report
 
 
 if __name__ == "__main__":

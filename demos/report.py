@@ -1,0 +1,83 @@
+"""What a demo leaves behind: the files it wrote under --out and its key numbers.
+
+Every demo module has a `main(report)` that prints its story, writes its
+pictures through `report` (so every path is recorded) and keeps the numbers
+a test or a reader may want in `report.results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DPI = 110
+GREEN, RED, GREY = "#1e8449", "#c0392b", "#7f8c8d"
+
+
+class MissingExtra(RuntimeError):
+    """A demo needs a package that is not installed; the message says how to install it."""
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot drawing to files only (the Agg backend: no screen needed)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingExtra(
+            "this demo plots with matplotlib, which is not installed: pip install 'chainrule[demos]'"
+        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def viz() -> Any:
+    """engine.viz (draw_dot, draw_derivation), which needs the graphviz package."""
+    try:
+        import engine.viz
+    except ImportError as error:  # its message names the install
+        raise MissingExtra(str(error)) from None
+    return engine.viz
+
+
+@dataclass
+class Report:
+    """Where a demo writes (`out`), whether it was asked to be quick, and what it wrote and found."""
+
+    out: Path
+    quick: bool = False
+    files: list[Path] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def file(self, name: str) -> Path:
+        """The path `out/name`, recorded as written (the caller writes it)."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / name
+        self.files.append(path)
+        return path
+
+    def figure(self, fig: Any, name: str) -> Path:
+        """Save a matplotlib figure as `out/name` and close it."""
+        path = self.file(name)
+        try:
+            # no date in the file, so the same run writes the same bytes
+            fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+        finally:
+            pyplot().close(fig)
+        return path
+
+    def drawing(self, drawing: Any, name: str, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
+        """Render a Graphviz drawing (engine.viz) as `out/name.svg` and `out/name.png`."""
+        drawing.attr(dpi=str(DPI))
+        self.out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for fmt in formats:
+            try:
+                rendered = Path(drawing.render(self.out / name, format=fmt, cleanup=True))
+            except viz().GraphvizNotInstalled as error:  # no `dot`: the message says how to get it
+                raise MissingExtra(str(error)) from None
+            self.files.append(rendered)
+            paths.append(rendered)
+        return paths
