@@ -1,24 +1,40 @@
-"""Draw the pictures the README shows into docs/: `python docs/pictures.py` (or `make pictures`)."""
+"""Draw the pictures the README shows into docs/: `python docs/pictures.py` (or `make pictures`).
+
+The gallery is what the demos write (their full runs, about a minute in
+all); the two engine pictures that no demo draws are drawn here.
+"""
 
 import random
+import shutil
+import tempfile
 from pathlib import Path
 
+import demos
 import nn
 from demos.networks import seed_network
-from engine.viz import draw_derivation, draw_dot
+from engine.viz import draw_dot
 
 HERE = Path(__file__).parent
+GALLERY = {
+    "seed_network": ["alice_dL_dw1.svg", "alice_dL_dw1.png", "loss_curve.png"],
+    "activations": ["activations.png"],
+    "moons": ["moons_boundary.png"],
+    "digits": ["digit_weights.png", "digits_confusion.png"],
+}
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory() as out:
+        for name, files in GALLERY.items():
+            demos.run(name, out=out)
+            for file in files:
+                print(shutil.copyfile(Path(out) / file, HERE / file))
+
     net = seed_network()  # sample Alice, every weight 1, every bias 0
     net.L.backward()
     params = [net.w1, net.w2, net.w3, net.w4, net.w5, net.w6, net.b1, net.b2, net.b3]
-    pictures = {
-        "alice_dL_dw1": draw_derivation(net.L, net.w1),
-        # the first hidden neuron, with the gradients L.backward() left in it
-        "alice_h1_graph": draw_dot(net.h1, parameters=params),
-    }
+    # the first hidden neuron, with the gradients L.backward() left in it
+    pictures = {"alice_h1_graph": draw_dot(net.h1, parameters=params)}
     model = nn.MLP(784, [16, 16, 10], seed=0)
     rng = random.Random(0)
     loss = nn.mse_loss([0.0] * 3 + [1.0] + [0.0] * 6, model([rng.random() for _ in range(784)]))
@@ -26,7 +42,7 @@ def main() -> None:
     loss.backward()
     pictures["mlp_784_16_16_10"] = draw_dot(loss, parameters=model.parameters())
     for name, picture in pictures.items():
-        picture.attr(dpi="110")
+        picture.attr(dpi=str(demos.report.DPI))
         for fmt in ("svg", "png"):
             print(picture.render(HERE / name, format=fmt, cleanup=True))
 
