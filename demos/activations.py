@@ -16,8 +16,6 @@ import nn
 from demos.report import GREEN, GREY, RED, Report, pyplot
 from engine import Value
 
-SLOPE = Value(0.25, label="a")  # PReLU's slope: a parameter, here at PyTorch's starting value
-
 ACTIVATIONS: dict[str, tuple[Callable[[Value], Value], str]] = {
     "linear": (nn.linear, "g(z) = z: unbounded"),
     "step": (nn.step, "all or nothing; f' = 0"),
@@ -25,7 +23,8 @@ ACTIVATIONS: dict[str, tuple[Callable[[Value], Value], str]] = {
     "tanh": (nn.tanh, "in (−1, 1), zero-centred"),
     "relu": (nn.relu, "max(0, z)"),
     "leaky_relu": (nn.leaky_relu, "slope 0.01 for z < 0"),
-    "prelu": (lambda z: nn.prelu(z, SLOPE), "slope a (learned) for z < 0; a = 0.25"),
+    # PReLU's slope is a parameter (a fresh one each call), here at PyTorch's starting value
+    "prelu": (lambda z: nn.prelu(z, Value(0.25, label="a")), "slope a (learned) for z < 0; a = 0.25"),
 }
 SMALL_VECTOR = [2.0, 1.0, 0.1]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -14,14 +15,31 @@ class SeedNetwork(nn.Module):
     """h1 = f(w1·x1 + w2·x2 + b1), h2 = f(w3·x1 + w4·x2 + b2),
     y_pred = f(w5·h1 + w6·h2 + b3), f = sigmoid; parameters named w1..w6, b1..b3.
 
-    A `Module`, so `nn.fit` and the optimizers train it like an MLP, while
-    every node keeps the documents' name in derivations and pictures.
+    A `Module`, so `nn.fit`, the optimizers and `nn.save`/`nn.load` treat it
+    like an MLP, while every node keeps the documents' name in derivations
+    and pictures.
+
+    Args:
+        weights, biases: w1..w6 and b1..b3. Left out, every weight is 1 and
+            every bias 0 — or, when `seed` (an int) is given, each is drawn
+            from a standard normal distribution, as the tutorial starts
+            (np.random.normal), weights first.
 
         >>> SeedNetwork(weights=[0, 1] * 3)([2, 3]).data  # the documents' forward value
         0.7216325609518421
     """
 
-    def __init__(self, weights: Sequence[float] = (1.0,) * 6, biases: Sequence[float] = (0.0,) * 3) -> None:
+    def __init__(
+        self,
+        weights: Sequence[float] | None = None,
+        biases: Sequence[float] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        rng = random.Random(seed)
+        if weights is None:
+            weights = [1.0] * 6 if seed is None else [rng.gauss(0, 1) for _ in range(6)]
+        if biases is None:
+            biases = [0.0] * 3 if seed is None else [rng.gauss(0, 1) for _ in range(3)]
         if len(weights) != 6 or len(biases) != 3:
             raise ValueError(
                 f"SeedNetwork takes 6 weights and 3 biases, got {len(weights)} and {len(biases)}"
@@ -59,7 +77,7 @@ class SeedNetwork(nn.Module):
         return self.weights + self.biases
 
     def config(self) -> dict[str, Any]:
-        return {"weights": [w.data for w in self.weights], "biases": [b.data for b in self.biases]}
+        return {}  # one architecture; the numbers are the state
 
     def describe(self) -> str:
         return "SeedNetwork (the documents' 2-2-1 sigmoid network)"

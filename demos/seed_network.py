@@ -16,7 +16,6 @@ Training takes a fraction of a second, so --quick changes nothing here.
 
 from __future__ import annotations
 
-import random
 import textwrap
 
 import nn
@@ -49,10 +48,7 @@ def main(report: Report) -> None:
     report.drawing(draw_derivation(alice.L, alice.w1, derivation=derivation), "alice_dL_dw1")
 
     print(f"\n3. Training: SGD, η = {LEARNING_RATE}, {EPOCHS} epochs over the four people, one at a time")
-    rng = random.Random(SEED)  # the tutorial starts from normally distributed weights
-    model = SeedNetwork(
-        weights=[rng.gauss(0, 1) for _ in range(6)], biases=[rng.gauss(0, 1) for _ in range(3)]
-    )
+    model = SeedNetwork(seed=SEED)  # normally distributed weights, as the tutorial starts
     losses = nn.fit(
         model,
         list(PEOPLE.values()),

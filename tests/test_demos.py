@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 import demos
+import nn
 from demos.__main__ import main
 from demos.digits import weight_pixels
 from demos.moons import two_moons
+from demos.networks import SeedNetwork
 
 ROOT = Path(__file__).parents[1]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
@@ -116,6 +118,26 @@ def test_seed_network_training_loss_falls_and_the_predictions_are_right(ran):
     assert "Emily" in printed and "Frank" in printed and "not seen in training" in printed
     assert {"loss_curve.png", "trained_graph.svg", "trained_graph.png"} <= {p.name for p in report.files}
     assert "y_pred" in svg_text(report.out / "trained_graph.svg")
+
+
+def test_seed_network_module_names_its_parameters_and_saves_like_any_model(tmp_path):
+    net = SeedNetwork(seed=5)
+    assert [name for name, _ in net.named_parameters()] == [f"w{i}" for i in range(1, 7)] + ["b1", "b2", "b3"]
+    assert net.state_dict() == SeedNetwork(seed=5).state_dict() != SeedNetwork(seed=6).state_dict()
+    assert SeedNetwork().state_dict() == {
+        **{f"w{i}": 1.0 for i in range(1, 7)},
+        "b1": 0.0,
+        "b2": 0.0,
+        "b3": 0.0,
+    }
+    nn.save(net, tmp_path / "net.json")
+    again = nn.load(tmp_path / "net.json")
+    assert isinstance(again, SeedNetwork) and again.state_dict() == net.state_dict()
+    assert again([25, 6]).data == net([25, 6]).data
+    with pytest.raises(ValueError, match="6 weights and 3 biases, got 2 and 3"):
+        SeedNetwork(weights=[0, 1])
+    with pytest.raises(ValueError, match="2 inputs"):
+        net([1, 2, 3])
 
 
 # -- neuron --------------------------------------------------------------------
