@@ -491,8 +491,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _html_text(text: str) -> str:
-    """`text` safe inside an HTML-like label: markup escaped, newlines as line breaks."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    r"""`text` safe inside an HTML-like label: markup escaped, newlines as line breaks.
+
+    Backslashes are doubled: dot reads `\\` as one backslash even in HTML-like
+    labels, and `\N`, `\G` there as the node's and the graph's names.
+    """
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\\", "\\\\")
     return html.escape(text, quote=True).replace("\t", " ").replace("\n", "<BR/>")
 
 
