@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> Report | None:
     print(f"\n{args.name} wrote {len(report.files)} file(s):")
     for path in report.files:
         print(f"  {path}")
+    if report.not_drawn:
+        print(f"\nnot drawn: {', '.join(report.not_drawn)}. {report.why_not_drawn}", file=sys.stderr)
     return report
 
 

@@ -50,34 +50,37 @@ class Report:
     quick: bool = False
     files: list[Path] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
-
-    def file(self, name: str) -> Path:
-        """The path `out/name`, recorded as written (the caller writes it)."""
-        self.out.mkdir(parents=True, exist_ok=True)
-        path = self.out / name
-        self.files.append(path)
-        return path
+    not_drawn: list[str] = field(default_factory=list)  # Graphviz pictures skipped for want of `dot`
+    why_not_drawn: str = ""
 
     def figure(self, fig: Any, name: str) -> Path:
         """Save a matplotlib figure as `out/name` and close it."""
-        path = self.file(name)
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / name
         try:
-            # no date in the file, so the same run writes the same bytes
+            # without matplotlib's version in the file, the same picture is the same bytes
             fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
         finally:
             pyplot().close(fig)
+        self.files.append(path)
         return path
 
     def drawing(self, drawing: Any, name: str, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
-        """Render a Graphviz drawing (engine.viz) as `out/name.svg` and `out/name.png`."""
+        """Render a Graphviz drawing (engine.viz) as `out/name.svg` and `out/name.png`.
+
+        Without Graphviz's `dot` the demo goes on: the picture is listed in
+        `not_drawn` and the command line says at the end how to get `dot`.
+        """
         drawing.attr(dpi=str(DPI))
         self.out.mkdir(parents=True, exist_ok=True)
         paths = []
         for fmt in formats:
             try:
                 rendered = Path(drawing.render(self.out / name, format=fmt, cleanup=True))
-            except viz().GraphvizNotInstalled as error:  # no `dot`: the message says how to get it
-                raise MissingExtra(str(error)) from None
+            except viz().GraphvizNotInstalled as error:
+                self.not_drawn.append(f"{name}.{fmt}")
+                self.why_not_drawn = str(error)  # says how to install it
+                continue
             self.files.append(rendered)
             paths.append(rendered)
         return paths

@@ -300,6 +300,21 @@ def test_command_line_writes_under_out_by_default(tmp_path):
     assert "out/neuron.png" in out.stdout
 
 
+def test_without_dot_the_story_goes_on_and_says_what_was_not_drawn(tmp_path, monkeypatch, capsys):
+    for module in NEEDS["seed_network"]:
+        pytest.importorskip(module)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on it
+    report = main(["seed_network", "--out", str(tmp_path / "out")])
+    printed = capsys.readouterr()
+    assert "4. Predictions" in printed.out and "Frank" in printed.out
+    assert [path.name for path in report.files] == ["loss_curve.png"]
+    assert report.not_drawn == [
+        f"{name}.{fmt}" for name in ("alice_dL_dw1", "trained_graph") for fmt in ("svg", "png")
+    ]
+    assert "not drawn: alice_dL_dw1.svg, alice_dL_dw1.png" in printed.err
+    assert "apt-get install graphviz" in printed.err
+
+
 @pytest.mark.parametrize(
     ("name", "modules", "named"),
     [
