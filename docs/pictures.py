@@ -11,7 +11,7 @@ from pathlib import Path
 
 import demos
 import nn
-from demos.networks import seed_network
+from demos.networks import SeedNetwork
 from engine.viz import draw_dot
 
 HERE = Path(__file__).parent
@@ -30,11 +30,11 @@ def main() -> None:
             for file in files:
                 print(shutil.copyfile(Path(out) / file, HERE / file))
 
-    net = seed_network()  # sample Alice, every weight 1, every bias 0
+    alice = SeedNetwork()  # every weight 1, every bias 0
+    net = alice.loss((-2.0, -1.0), 1.0)  # sample Alice
     net.L.backward()
-    params = [net.w1, net.w2, net.w3, net.w4, net.w5, net.w6, net.b1, net.b2, net.b3]
     # the first hidden neuron, with the gradients L.backward() left in it
-    pictures = {"alice_h1_graph": draw_dot(net.h1, parameters=params)}
+    pictures = {"alice_h1_graph": draw_dot(net.h1, parameters=alice.parameters())}
     model = nn.MLP(784, [16, 16, 10], seed=0)
     rng = random.Random(0)
     loss = nn.mse_loss([0.0] * 3 + [1.0] + [0.0] * 6, model([rng.random() for _ in range(784)]))
