@@ -4,42 +4,79 @@ Each `Op` holds
   * ``forward``: the op on plain floats,
   * ``local_grads``: the local derivatives ∂out/∂xᵢ, one per input,
   * ``formula``: the rule as the documents write it, for pictures and docs,
-  * ``symbol`` and ``notation``: how the op is written, ``σ`` in a picture's
-    op node and ``σ(z)`` in a formula; ``notation`` builds the expression
-    with operators (``a + b``, ``c·x``) for the ops that are not written as
-    a function call ``symbol(x)``,
-  * ``kinks``: points where the op is not differentiable or its domain ends.
+  * how it is written: ``symbol`` in a picture's op node (``σ``, ``×``);
+    in a formula either ``notation``, which builds it with operators
+    (``a + b``, ``c·x``), or a call, ``text`` and ``latex`` with ``{x}``
+    for the input (``σ({x})``, default ``symbol({x})``),
+  * ``activation``: an activation function, whose rule a derivation's
+    picture states in its caption (σ: f'(x) = f(x)(1 − f(x))),
+  * ``arity`` (and ``arity_multiple``), ``param`` (a `Param`: its number
+    parameter and the range tests draw it from) and ``kinks`` (points where
+    it is not differentiable or its domain ends).
 
 ``local_grads(out, *xs)`` is written with Python operators and the helpers
 below (``log``, ``sigmoid``, ``step``, ``sign``), never with ``math``
 directly, so the same rule runs on floats (the eager backward), on Values
 (``create_graph=True``: derivatives that can be differentiated again) and
-on anything else that has those methods: the named expressions of
-`engine.symbolic`, which write a derivative out as ``w5·y_pred·(1 − y_pred)``. An op that takes a number
-parameter (the exponent of ``pow``, the slope of ``leaky_relu``) names it
-in ``param``; it is passed after the inputs to both functions. (One op's
-parameter is a tuple of numbers: ``dot_const``'s constant operand.)
+on anything else with operators and an ``apply(op, inputs)``: the named
+expressions of `engine.symbolic`, which write a derivative out as
+``w5·y_pred·(1 − y_pred)``. An op with a number parameter (the exponent of
+``pow``, the slope of ``leaky_relu``) gets it after the inputs in both
+functions.
 
 Everything that is not here (``-a``, ``a - b``, ``a / b``, the reflected
 operators) is a rewrite onto these primitives in ``engine.value``.
+
+Adding an op:
+  1. Define it below with ``Op(...)``: forward on floats, the local
+     derivatives written with operators and the helpers, a formula, a
+     symbol; ``OPS`` picks it up by itself.
+  2. If its rule needs a function that is not a helper yet, add a helper
+     beside ``log``: floats to ``math``, anything else through
+     ``x.apply(OP, (x,))``.
+  3. Optionally, a `Value` method that applies it (``Value.sin``).
+Backward, second derivatives, gradcheck, the hypothesis strategies,
+``explain`` and the pictures then handle it with no other edit
+(tests/test_new_op.py defines one in a test file and checks each).
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import mul
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Param:
+    """An op's number parameter: its name, and the numbers tests draw it from.
+
+    Args:
+        name: as formulas and errors call it (``n``, ``slope``).
+        low, high: the range hypothesis draws it from.
+        choices: a set to draw from instead (pow's exponents).
+        per_input: one number per input, as a tuple (dot_const's constants).
+        default: what a Value method uses when it is not given.
+    """
+
+    name: str
+    low: float = -2.0
+    high: float = 2.0
+    choices: tuple[float, ...] = ()
+    per_input: bool = False
+    default: float | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
     """One primitive of the table (the fields are described at the top of this module).
 
-    `arity` is how many inputs it takes (None: any number); `param` names its
-    number parameter, if it has one. `notation` takes the same arguments as
-    `forward`, but named expressions instead of floats.
+    `arity` is how many inputs it takes (None: any number, a multiple of
+    `arity_multiple`: dot's (w₁..wₙ, x₁..xₙ)). `notation` takes the same
+    arguments as `forward`, but named expressions instead of floats.
     """
 
     name: str
@@ -47,34 +84,71 @@ class Op:
     local_grads: Callable[..., tuple[Any, ...]]
     formula: str
     symbol: str
-    notation: Callable[..., Any] | None = None  # None: written symbol(x)
-    arity: int | None = 1  # None: any number of inputs
-    param: str | None = None
+    notation: Callable[..., Any] | None = None  # None: written as a call, `text`
+    text: str = ""  # default "symbol({x})"
+    latex: str = ""  # default r"\operatorname{symbol}\left({x}\right)"
+    activation: bool = False
+    arity: int | None = 1
+    arity_multiple: int = 1
+    param: Param | None = None
     kinks: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            object.__setattr__(self, "text", f"{self.symbol}({{x}})")
+        if not self.latex:
+            object.__setattr__(self, "latex", rf"\operatorname{{{self.symbol}}}\left({{x}}\right)")
+
+    def write(self, x: str, latex: bool = False) -> str:
+        """The op written as a call on `x`, already written: ``σ(z)``, ``|z|``, ``\\sqrt{z}``."""
+        return (self.latex if latex else self.text).replace("{x}", x)
+
+    # An op is a constant of the table: copies are itself, pickles are its name.
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        return self
+
+    def __reduce__(self) -> tuple[Callable[[str], Op], tuple[str]]:
+        if OPS.get(self.name) is not self:
+            raise pickle.PicklingError(
+                f"op {self.name!r} is not in engine.ops.OPS: only the table's ops pickle (by name)"
+            )
+        return op_named, (self.name,)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}: {self.formula})"
 
 
+def op_named(name: str) -> Op:
+    """The table's op called `name` (how a pickled op is found again)."""
+    try:
+        return OPS[name]
+    except KeyError:
+        raise ValueError(f"no op named {name!r} in the table; expected one of {', '.join(OPS)}") from None
+
+
 # ---------------------------------------------------------------------------
 # Helpers the rules are written with: floats go to `math`, anything else
-# (a Value, or a symbol in a picture) to its own method of the same name.
+# (a Value, or a named expression in a picture) applies the table's op
+# through its own type's `apply`, so no type needs a method per helper.
 
 
 def log(x: Any) -> Any:
-    return math.log(x) if type(x) is float else x.log()
+    return math.log(x) if type(x) is float else x.apply(LOG, (x,))
 
 
 def sigmoid(x: Any) -> Any:
-    return _sigmoid(x) if type(x) is float else x.sigmoid()
+    return _sigmoid(x) if type(x) is float else x.apply(SIGMOID, (x,))
 
 
 def step(x: Any) -> Any:
-    return (1.0 if x > 0.0 else 0.0) if type(x) is float else x.step()
+    return (1.0 if x > 0.0 else 0.0) if type(x) is float else x.apply(STEP, (x,))
 
 
 def sign(x: Any) -> Any:
-    return _sign(x) if type(x) is float else x.sign()
+    return _sign(x) if type(x) is float else x.apply(SIGN, (x,))
 
 
 def value_of(x: Any) -> float:
@@ -221,7 +295,7 @@ ADD_CONST = Op(
     symbol="+",
     notation=lambda x, c: x + c,
     formula="∂(x + c)/∂x = 1",
-    param="c",
+    param=Param("c"),
 )
 MUL_CONST = Op(
     "mul_const",
@@ -230,7 +304,7 @@ MUL_CONST = Op(
     symbol="×",
     notation=lambda x, c: c * x,
     formula="∂(c·x)/∂x = c",
-    param="c",
+    param=Param("c"),
 )
 POW = Op(  # x ** n for a number n
     "pow",
@@ -239,7 +313,8 @@ POW = Op(  # x ** n for a number n
     symbol="^",
     notation=lambda x, n: x**n,
     formula="d(xⁿ)/dx = n·xⁿ⁻¹",
-    param="n",
+    # negative, fractional, zero and integer exponents
+    param=Param("n", choices=(-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)),
     kinks=(0.0,),
 )
 VPOW = Op(  # a ** b for a Value b
@@ -257,6 +332,7 @@ EXP = Op(
     forward=_exp,
     local_grads=lambda out, x: (out,),
     symbol="exp",
+    latex=r"\exp\left({x}\right)",
     formula="d(eˣ)/dx = eˣ",
 )
 LOG = Op(
@@ -264,6 +340,7 @@ LOG = Op(
     forward=_log,
     local_grads=lambda out, x: (1 / x,),
     symbol="ln",
+    latex=r"\ln\left({x}\right)",
     formula="d(ln x)/dx = 1/x",
     kinks=(0.0,),
 )
@@ -272,6 +349,7 @@ SQRT = Op(
     forward=_sqrt,
     local_grads=lambda out, x: (0.5 / out,),
     symbol="√",
+    latex=r"\sqrt{{x}}",
     formula="d(√x)/dx = 1/(2√x)",
     kinks=(0.0,),
 )
@@ -280,14 +358,18 @@ TANH = Op(
     forward=math.tanh,
     local_grads=lambda out, x: (1 - out * out,),
     symbol="tanh",
+    latex=r"\tanh\left({x}\right)",
     formula="f'(x) = 1 − f(x)²",
+    activation=True,
 )
 SIGMOID = Op(
     "sigmoid",
     forward=_sigmoid,
     local_grads=lambda out, x: (out * (1 - out),),
     symbol="σ",
+    latex=r"\sigma\left({x}\right)",
     formula="f'(x) = f(x)(1 − f(x))",
+    activation=True,
 )
 SOFTPLUS = Op(
     "softplus",
@@ -295,6 +377,7 @@ SOFTPLUS = Op(
     local_grads=lambda out, x: (sigmoid(x),),
     symbol="softplus",
     formula="f'(x) = σ(x)",
+    activation=True,
 )
 RELU = Op(
     "relu",
@@ -302,6 +385,7 @@ RELU = Op(
     local_grads=lambda out, x: (step(x),),
     symbol="ReLU",
     formula="f'(x) = 1 if x > 0 else 0",
+    activation=True,
     kinks=(0.0,),
 )
 LEAKY_RELU = Op(
@@ -310,7 +394,8 @@ LEAKY_RELU = Op(
     local_grads=lambda out, x, slope: (slope + (1 - slope) * step(x),),
     symbol="LeakyReLU",
     formula="f'(x) = 1 if x > 0 else slope",
-    param="slope",
+    activation=True,
+    param=Param("slope", low=0.0, high=0.5, default=0.01),  # PyTorch's default slope
     kinks=(0.0,),
 )
 ABS = Op(
@@ -318,7 +403,8 @@ ABS = Op(
     forward=abs,
     local_grads=lambda out, x: (sign(x),),
     symbol="abs",
-    notation=abs,
+    text="|{x}|",
+    latex=r"\left|{x}\right|",
     formula="d|x|/dx = sign(x)",
     kinks=(0.0,),
 )
@@ -330,6 +416,7 @@ STEP = Op(
     local_grads=lambda out, x: (0.0,),
     symbol="step",
     formula="f'(x) = 0",
+    activation=True,
     kinks=(0.0,),
 )
 SIGN = Op(
@@ -338,6 +425,7 @@ SIGN = Op(
     local_grads=lambda out, x: (0.0,),
     symbol="sign",
     formula="f'(x) = 0",
+    activation=True,  # abs's derivative, written f'(x) as the activations' rules are
     kinks=(0.0,),
 )
 SUM = Op(
@@ -357,6 +445,7 @@ DOT = Op(  # Σ wᵢ·xᵢ over (w₁..wₙ, x₁..xₙ)
     notation=_dot_notation,
     formula="∂(Σ wᵢ·xᵢ)/∂wᵢ = xᵢ, ∂(Σ wᵢ·xᵢ)/∂xᵢ = wᵢ",
     arity=None,
+    arity_multiple=2,
 )
 # A neuron fed raw numbers (a first layer's pixels): the numbers are the
 # op's parameter, as in mul_const, not leaves. Backward then touches only
@@ -369,31 +458,8 @@ DOT_CONST = Op(  # Σ wᵢ·cᵢ over (w₁..wₙ) with the numbers (c₁..cₙ)
     notation=_dot_const_notation,
     formula="∂(Σ wᵢ·cᵢ)/∂wᵢ = cᵢ",
     arity=None,
-    param="cs",
+    param=Param("cs", per_input=True),
 )
 
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (
-        ADD,
-        MUL,
-        ADD_CONST,
-        MUL_CONST,
-        POW,
-        VPOW,
-        EXP,
-        LOG,
-        SQRT,
-        TANH,
-        SIGMOID,
-        SOFTPLUS,
-        RELU,
-        LEAKY_RELU,
-        ABS,
-        STEP,
-        SIGN,
-        SUM,
-        DOT,
-        DOT_CONST,
-    )
-}
+# Every Op defined above, in the order defined: nothing to keep in step by hand.
+OPS: dict[str, Op] = {v.name: v for v in list(globals().values()) if isinstance(v, Op)}

@@ -25,8 +25,22 @@ from typing import Any
 
 from engine import ops
 
-# Kinds of expression, in order of how tightly they bind when written.
-SUM, PROD, POW, NUM, NAME, CALL = range(6)
+# The kinds of expression, and what `args` holds for each:
+#   NUM   ()                          a number; it is `data`
+#   NAME  (text,)                     a labelled node, "…" for one too long to write
+#   SUM   (term, term, ...)           two or more Syms, added
+#   PROD  (coef, factor, ...)         a float coefficient, then one or more Syms, multiplied
+#   POW   (base, exponent)            two Syms
+#   CALL  (op, x)                     an `engine.ops.Op` written as a call on one Sym: σ(x)
+# `data` is the expression's number, computed as the engine computes it. It
+# may be None inside an expression, on a term or factor that simplification
+# rebuilt (2·x from x + x), never on the expression an operation returns.
+SUM, PROD, POW, NUM, NAME, CALL = "sum", "prod", "pow", "num", "name", "call"
+
+# How tightly each kind binds when written: an expression is put in
+# parentheses inside one that binds more tightly (a sum inside a product).
+LOOSEST, TIMES, POWER, ATOM = range(4)
+BINDS = {SUM: LOOSEST, PROD: TIMES, POW: POWER, NUM: ATOM, NAME: ATOM, CALL: ATOM}
 
 # Past this many names and numbers an expression is written "…" (its
 # number stays exact): a million-node chain must not become a formula.
@@ -35,7 +49,6 @@ MAX_SIZE = 200
 MAX_TERMS = 6
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_LATEX_FUNCTIONS = {"σ": r"\sigma", "ln": r"\ln", "exp": r"\exp", "tanh": r"\tanh"}
 
 
 class Sym:
@@ -44,7 +57,7 @@ class Sym:
 
     __slots__ = ("_key", "_text", "args", "data", "kind", "size")
 
-    def __init__(self, kind: int, args: tuple[Any, ...], data: Any, size: int = 1) -> None:
+    def __init__(self, kind: str, args: tuple[Any, ...], data: Any, size: int = 1) -> None:
         self.kind, self.args, self.data, self.size = kind, args, data, size
         self._text: str | None = None
         self._key: Any = None
@@ -73,7 +86,7 @@ class Sym:
 
     @staticmethod
     def apply(op: ops.Op, args: tuple[Sym, ...], arg: Any = None, data: Any = None) -> Sym:
-        """`op` written out over `args` (its `notation`, else ``symbol(x)``).
+        """`op` written out over `args` (its `notation`, else a call: ``σ(x)``).
 
         The number is `data` when given (the node's own), else `op.forward`'s.
         """
@@ -81,23 +94,10 @@ class Sym:
             numbers = [a.data for a in args]
             data = op.forward(*numbers) if arg is None else op.forward(*numbers, arg)
         if op.notation is None:
-            expr = Sym(CALL, (op.symbol, args[0]), data, 1 + args[0].size)
+            expr = Sym(CALL, (op, args[0]), data, 1 + args[0].size)
         else:
             expr = op.notation(*args) if arg is None else op.notation(*args, arg)
         return _sized(Sym(expr.kind, expr.args, data, expr.size))
-
-    # -- the helpers of engine.ops: the rules call these on anything not a float
-    def log(self) -> Sym:
-        return Sym.apply(ops.LOG, (self,))
-
-    def sigmoid(self) -> Sym:
-        return Sym.apply(ops.SIGMOID, (self,))
-
-    def step(self) -> Sym:
-        return Sym.apply(ops.STEP, (self,))
-
-    def sign(self) -> Sym:
-        return Sym.apply(ops.SIGN, (self,))
 
     # -- arithmetic: the number as the engine computes it, the form simplified
     def __add__(self, other: Any) -> Sym:
@@ -143,8 +143,8 @@ class Sym:
     def __neg__(self) -> Sym:
         return _mul(_MINUS_ONE, self, -self.data)
 
-    def __abs__(self) -> Sym:
-        return _sized(Sym(CALL, ("abs", self), abs(self.data), 1 + self.size))
+    def __abs__(self) -> Sym:  # as Value's abs(): the op, written |x|
+        return Sym.apply(ops.ABS, (self,))
 
     # -- writing it down
     def text(self) -> str:
@@ -304,9 +304,9 @@ def _negated(s: Sym) -> Sym:
     return Sym.number(-s.data) if s.kind == NUM else _scaled(-s.args[0], _split(s)[1])
 
 
-def _write(s: Sym, style: _Style, tightest: int = SUM) -> str:
+def _write(s: Sym, style: _Style, tightest: int = LOOSEST) -> str:
     """`s` written out, in parentheses if it binds less tightly than `tightest`."""
-    binds = PROD if s.kind == NUM and s.data < 0 else s.kind
+    binds = TIMES if s.kind == NUM and s.data < 0 else BINDS[s.kind]  # −2 is −1·2
     text = _write_bare(s, style)
     return f"{style.open}{text}{style.close}" if binds < tightest else text
 
@@ -317,28 +317,20 @@ def _write_bare(s: Sym, style: _Style) -> str:
     if s.kind == NAME:
         return latex_name(s.args[0]) if style.latex and s.args[0] != "…" else s.args[0]
     if s.kind == CALL:
-        fn, x = s.args
-        inner = _write(x, style)
-        if fn == "abs":
-            return rf"\left|{inner}\right|" if style.latex else f"|{inner}|"
-        if style.latex:
-            if fn == "√":
-                return rf"\sqrt{{{inner}}}"
-            name = _LATEX_FUNCTIONS.get(fn, rf"\operatorname{{{fn}}}")
-            return f"{name}{style.open}{inner}{style.close}"
-        return f"{fn}({inner})"
+        op, x = s.args
+        return op.write(_write(x, style), latex=style.latex)
     if s.kind == POW and s.args[1].kind == NUM and s.args[1].data < 0:
         return _write_product(Sym(PROD, (1.0, s), s.data), style)  # x⁻¹ is 1/x
     if s.kind == POW:
         base, exponent = s.args
-        written = _write(base, style, NUM)
+        written = _write(base, style, ATOM)
         if exponent.kind == NUM and exponent.data.is_integer():
             n = str(int(exponent.data))
             return f"{written}^{{{n}}}" if style.latex else written + n.translate(_SUPERSCRIPT)
         return (
             f"{written}^{{{_write(exponent, style)}}}"
             if style.latex
-            else f"{written}^{_write(exponent, style, NUM)}"
+            else f"{written}^{_write(exponent, style, ATOM)}"
         )
     if s.kind == PROD:
         return _write_product(s, style)
@@ -355,9 +347,9 @@ def _write_product(s: Sym, style: _Style) -> str:
                 if f.args[1].data == -1
                 else Sym(POW, (f.args[0], Sym.number(-f.args[1].data)), None)
             )
-            bottom.append(_write(inverse, style, POW))
+            bottom.append(_write(inverse, style, POWER))
         else:
-            top.append(_write(f, style, POW))
+            top.append(_write(f, style, POWER))
     sign = style.minus if coef < 0 else ""
     if abs(coef) != 1.0 or not top:
         top.insert(0, number_text(abs(coef), style))
@@ -384,9 +376,9 @@ def _write_sum(s: Sym, style: _Style) -> str:
     out = []
     for i, t in enumerate(terms):
         if _negative(t):
-            written = _write(_negated(t), style, PROD)
+            written = _write(_negated(t), style, TIMES)
             out.append(f"{style.minus}{written}" if i == 0 else f" {style.minus} {written}")
         else:
-            written = _write(t, style, PROD)
+            written = _write(t, style, TIMES)
             out.append(written if i == 0 else f" + {written}")
     return "".join(out)

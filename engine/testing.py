@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.autodiff import gradients
 from engine.graph import replay
-from engine.ops import DOT, OPS, Op
+from engine.ops import OPS, Op, Param
 from engine.value import Value, lift
 from engine.value import sum as vsum
 
@@ -116,22 +116,18 @@ def gradgradcheck(
 # ---------------------------------------------------------------------------
 # Hypothesis strategies.
 
-# Exponents for `pow` in generated expressions: negative, fractional, zero and integers.
-EXPONENTS = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)
-
-
-def _parameters(name: str, arity: int) -> Any:
-    """A strategy for an op's number parameter, by the parameter's name."""
+def _parameter(param: Param, n_inputs: int) -> Any:
+    """A strategy for an op's number parameter, from what the op says of it."""
     from hypothesis import strategies as st
 
-    if name == "n":  # pow's exponent
-        return st.sampled_from(EXPONENTS)
-    if name == "slope":  # leaky_relu's
-        return st.floats(0.0, 0.5)
-    constant = st.floats(-2.0, 2.0, allow_nan=False)  # a constant operand
-    if name == "cs":  # dot_const's: one per input
-        return st.lists(constant, min_size=arity, max_size=arity).map(tuple)
-    return constant
+    number = (
+        st.sampled_from(param.choices)
+        if param.choices
+        else st.floats(param.low, param.high, allow_nan=False, allow_infinity=False)
+    )
+    if param.per_input:  # one per input: dot_const's constants
+        return st.lists(number, min_size=n_inputs, max_size=n_inputs).map(tuple)
+    return number
 
 
 def values(min_value: float = -3.0, max_value: float = 3.0, label: str = "") -> Any:
@@ -179,9 +175,9 @@ def expressions(
         used: set[Value] = set()
         for _ in range(draw(st.integers(1, max_ops))):
             op = draw(st.sampled_from(table))
-            arity = op.arity or draw(st.integers(1, 3)) * (2 if op is DOT else 1)
+            arity = op.arity or draw(st.integers(1, 3)) * op.arity_multiple
             inputs = tuple(draw(st.sampled_from(nodes)) for _ in range(arity))
-            arg = None if op.param is None else draw(_parameters(op.param, arity))
+            arg = None if op.param is None else draw(_parameter(op.param, arity))
             if any(abs(inputs[0].data - k) < margin for k in op.kinks):
                 continue
             try:

@@ -21,7 +21,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 try:
     import graphviz
@@ -429,7 +429,7 @@ def _caption(d: Derivation) -> str:
             lines.append(f"{' ' * 4}= {product} = {number_text(d.value)}")
         else:
             lines.append(f"{' ' * 4}= sum over {len(d.paths):,} paths = {number_text(d.value)}")
-        lines += [f"{op.symbol}: {op.formula}" for op in d.rules if op.formula.startswith("f'")]
+        lines += [f"{op.symbol}: {op.formula}" for op in d.rules if op.activation]
         if len(d.factors) > COMPACT:
             lines.append(
                 f"{len(d.factors):,} factors: their formulas are in print(engine.explain({d.of}, {d.by}))"
@@ -474,11 +474,11 @@ def _box(node: Value, role: str, with_op: bool = False) -> str:
 def _op_text(node: Value) -> str:
     op, arg = node._op, node._arg
     assert op is not None
-    if arg is None:
+    if op.param is None:
         return op.symbol
-    if isinstance(arg, tuple):  # dot_const's numbers: far too many to print
-        return f"{op.symbol} ({len(arg):,} numbers)"
-    return f"{op.symbol} {number_text(arg)}"
+    if op.param.per_input:  # dot_const's numbers: far too many to print
+        return f"{op.symbol} ({len(cast(tuple, arg)):,} numbers)"
+    return f"{op.symbol} {number_text(cast(float, arg))}"
 
 
 def _num(x: float) -> str:

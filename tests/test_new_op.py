@@ -1,0 +1,122 @@
+"""An op defined here, in a test file only, is handled by every consumer of the
+op table with no other edit: forward, backward, second order, gradcheck, the
+hypothesis strategies, explain and both pictures. Also: ops copy and pickle
+by name, and so do graphs."""
+
+import copy
+import math
+import pickle
+
+import pytest
+from hypothesis import given, settings
+
+from engine import OPS, Op, Value, explain, gradients
+from engine.testing import expressions, gradcheck, gradgradcheck
+
+
+# A helper, as engine.ops writes its own: floats to math, anything else
+# (a Value, a named expression) applies the op through its type's `apply`.
+def sin(x):
+    return math.sin(x) if type(x) is float else x.apply(SIN, (x,))
+
+
+def cos(x):
+    return math.cos(x) if type(x) is float else x.apply(COS, (x,))
+
+
+SIN = Op("sin", math.sin, lambda out, x: (cos(x),), formula="d(sin x)/dx = cos x", symbol="sin")
+COS = Op("cos", math.cos, lambda out, x: (-sin(x),), formula="d(cos x)/dx = −sin x", symbol="cos")
+
+
+def f(x, y):  # sin(x·y) + cos(x)
+    return Value.apply(SIN, (x * y,)) + Value.apply(COS, (x,))
+
+
+def test_forward_and_backward_follow_the_new_rule():
+    x, y = Value(0.7, label="x"), Value(-1.3, label="y")
+    out = f(x, y)
+    out.backward()
+    assert out.data == math.sin(0.7 * -1.3) + math.cos(0.7)
+    assert x.grad == pytest.approx(math.cos(0.7 * -1.3) * -1.3 - math.sin(0.7), rel=1e-15)
+    assert y.grad == pytest.approx(math.cos(0.7 * -1.3) * 0.7, rel=1e-15)
+
+
+def test_second_derivatives_are_the_rule_differentiated_again():
+    x = Value(0.4)
+    (d,) = gradients(Value.apply(SIN, (x,)), [x], create_graph=True)
+    (dd,) = gradients(d, [x])
+    assert d.data == math.cos(0.4)
+    assert dd == pytest.approx(-math.sin(0.4), rel=1e-15)
+
+
+def test_gradcheck_and_gradgradcheck_accept_it():
+    assert gradcheck(f, [0.7, -1.3])
+    assert gradgradcheck(f, [0.7, -1.3])
+
+
+@settings(max_examples=30)
+@given(expressions(ops=[SIN, COS, OPS["mul"], OPS["add"]]))
+def test_generated_expressions_with_the_new_op_match_finite_differences(expr):
+    assert gradcheck(*expr)
+
+
+def test_explain_writes_the_new_rule_out():
+    x, y = Value(0.7, label="x"), Value(-1.3, label="y")
+    z = x * y
+    z.label = "z"
+    out = Value.apply(SIN, (z,))
+    out.label = "s"
+    d = explain(out, x)
+    assert d.agrees
+    assert [f.formula for f in d.factors] == ["cos(z)", "y"]
+    text = str(d)
+    assert "s = sin(z)" in text and "d(sin x)/dx = cos x" in text
+
+
+def test_both_pictures_draw_the_new_op():
+    pytest.importorskip("graphviz")
+    from engine.viz import draw_derivation, draw_dot
+
+    x, y = Value(0.7, label="x"), Value(-1.3, label="y")
+    out = Value.apply(SIN, (x * y,))
+    out.label = "s"
+    assert "[label=<sin>" in draw_dot(out).source  # the op's oval
+    source = draw_derivation(out, x).source
+    assert "= sin(x·y)" in source and "∂s/∂x = y·cos(x·y)" in source
+
+
+# ---------------------------------------------------------------------------
+# Ops are constants of the table: copied as themselves, pickled by name.
+
+
+@pytest.mark.parametrize("op", list(OPS.values()), ids=list(OPS))
+def test_table_ops_copy_and_pickle_as_themselves(op):
+    assert copy.copy(op) is op and copy.deepcopy(op) is op
+    assert pickle.loads(pickle.dumps(op)) is op
+
+
+def test_an_op_outside_the_table_refuses_to_pickle_and_says_why():
+    with pytest.raises(pickle.PicklingError, match=r"'sin' is not in engine\.ops\.OPS"):
+        pickle.dumps(SIN)
+    assert copy.deepcopy(SIN) is SIN
+
+
+def test_a_graph_pickles_and_deep_copies_with_its_ops():
+    x, w = Value(2.0, label="x"), Value(-0.5, label="w")
+    out = (x * w + 1).sigmoid() ** 2
+    for clone in (pickle.loads(pickle.dumps(out)), copy.deepcopy(out)):
+        assert clone is not out and clone.data == out.data and clone.op is out.op
+        x2, w2 = clone.parents[0].parents[0].parents[0].parents
+        assert (x2.label, w2.label) == ("x", "w")
+        clone.backward()
+        out.backward()
+        assert (x2.grad, w2.grad) == (x.grad, w.grad)
+        x.grad = w.grad = 0.0
+
+
+def test_the_table_is_every_op_defined_in_engine_ops():
+    from engine import ops
+
+    defined = [v for v in vars(ops).values() if isinstance(v, Op)]
+    assert list(OPS.values()) == defined
+    assert all(OPS[name].name == name for name in OPS)
