@@ -70,11 +70,8 @@ class SeedNetwork(nn.Module):
     def __call__(self, x: Any) -> Value:
         return self.forward(x).y_pred
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(p.label, p) for p in self.parameters()]
-
-    def parameters(self) -> list[Value]:
-        return self.weights + self.biases
+    def _members(self) -> list[tuple[str, Any]]:
+        return [("w", self.weights), ("b", self.biases)]  # w1..w6, b1..b3
 
     def config(self) -> dict[str, Any]:
         return {}  # one architecture; the numbers are the state

@@ -14,7 +14,7 @@ import math
 import numbers
 import reprlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from engine import graph, ops
 from engine.modes import caller_site, state
@@ -297,8 +297,16 @@ def dot(ws: Iterable[Any], xs: Iterable[Any]) -> Value:
     for operand, other in ((ws, xs), (xs, ws)):
         constants = as_floats(other)
         if constants is not None:
-            return Value.apply(ops.DOT_CONST, tuple(lift(v) for v in operand), constants)
-    return Value.apply(ops.DOT, tuple(lift(v) for v in ws + xs))
+            return weighted_sum(tuple(lift(v) for v in operand), constants)
+    return weighted_sum(tuple(lift(v) for v in ws), tuple(lift(v) for v in xs))
+
+
+def weighted_sum(ws: tuple[Value, ...], xs: tuple[float, ...] | tuple[Value, ...]) -> Value:
+    """`dot` for operands already checked (as a neuron checks its inputs once
+    per layer): `ws` Values, `xs` as many floats (one dot_const node) or Values."""
+    if type(xs[0]) is float:
+        return Value.apply(ops.DOT_CONST, ws, cast(tuple[float, ...], xs))
+    return Value.apply(ops.DOT, ws + cast(tuple[Value, ...], xs))
 
 
 def as_floats(items: tuple[Any, ...]) -> tuple[float, ...] | None:
@@ -312,4 +320,4 @@ def as_floats(items: tuple[Any, ...]) -> tuple[float, ...] | None:
     return tuple(numbers)
 
 
-__all__ = ["Value", "as_floats", "dot", "lift", "sum"]
+__all__ = ["Value", "as_floats", "dot", "lift", "sum", "weighted_sum"]

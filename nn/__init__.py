@@ -13,6 +13,7 @@ and losses as plain functions, as `torch.nn.functional` does.
 
 from nn.activations import (
     ACTIVATIONS,
+    Activation,
     leaky_relu,
     linear,
     log_softmax,
@@ -33,6 +34,7 @@ __all__ = [
     "ACTIVATIONS",
     "MLP",
     "SGD",
+    "Activation",
     "Adam",
     "Layer",
     "Module",

@@ -3,8 +3,10 @@
 Each takes a Value (or a number, made a constant leaf) and returns a Value;
 its derivative comes from the engine's op table, so `backward()` through an
 activation is the rule the documents write down, e.g. sigmoid's
-f'(x) = f(x)(1 − f(x)). `ACTIVATIONS` maps the names `Neuron`, `Layer` and
-`MLP` accept to these functions.
+f'(x) = f(x)(1 − f(x)). `ACTIVATIONS` holds one `Activation` record per
+name that `Neuron`, `Layer` and `MLP` accept: its function, the name its
+neurons show, the PyTorch module that computes it, and its slope. Adding
+an activation is adding a record there.
 
 `softmax` and `log_softmax` act on a whole list of Values (a layer's
 outputs), not on one neuron.
@@ -13,6 +15,7 @@ outputs), not on one neuron.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import engine
@@ -49,9 +52,12 @@ def relu(z: Any) -> Value:
     return lift(z).relu()
 
 
-def leaky_relu(z: Any, slope: float = 0.01) -> Value:
-    """z for z > 0, else slope·z: a small gradient survives for z < 0."""
-    return lift(z).leaky_relu(slope)
+def leaky_relu(z: Any, slope: float | None = None) -> Value:
+    """z for z > 0, else slope·z: a small gradient survives for z < 0.
+
+    `slope` defaults to the leaky_relu record's, 0.01 (PyTorch's).
+    """
+    return lift(z).leaky_relu(ACTIVATIONS["leaky_relu"].slope if slope is None else slope)
 
 
 def prelu(z: Any, a: Value) -> Value:
@@ -94,16 +100,49 @@ def _logits(zs: Sequence[Any], name: str) -> list[Value]:
     return [lift(z) for z in zs]
 
 
-# The names Neuron, Layer and MLP take. prelu is here too, but a neuron
-# passes it its own learnable slope.
-ACTIVATIONS: dict[str, Callable[..., Value]] = {
-    "linear": linear,
-    "step": step,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "prelu": prelu,
+@dataclass(frozen=True)
+class Activation:
+    """Everything `nn` knows of one activation, in one place.
+
+    Attributes:
+        name: what Neuron, Layer and MLP take (``"leaky_relu"``).
+        function: g(z) on a Value; with `learned_slope`, g(z, a).
+        title: how its neurons are shown (``LeakyReLUNeuron(2)``).
+        torch: the `torch.nn` module that computes it, None if there is
+            none; ``"Identity"`` is left out of a Sequential, as a Linear
+            layer computes z already.
+        slope: the slope for z < 0: fixed (leaky_relu) or where a learned
+            one starts (prelu); None for the others.
+        learned_slope: each neuron has its own slope `a`, a parameter
+            trained with its weights (prelu).
+    """
+
+    name: str
+    function: Callable[..., Value]
+    title: str
+    torch: str | None
+    slope: float | None = None
+    learned_slope: bool = False
+
+    def __call__(self, z: Any, *slope: Value) -> Value:
+        """g(z); a neuron passes its own slope `a` when the slope is learned."""
+        if self.slope is not None and not self.learned_slope:
+            return self.function(z, self.slope)
+        return self.function(z, *slope)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("linear", linear, "Linear", torch="Identity"),
+        Activation("step", step, "Step", torch=None),  # no torch.nn module, and no gradient to train
+        Activation("sigmoid", sigmoid, "Sigmoid", torch="Sigmoid"),
+        Activation("tanh", tanh, "Tanh", torch="Tanh"),
+        Activation("relu", relu, "ReLU", torch="ReLU"),
+        # 0.01 and 0.25: PyTorch's LeakyReLU slope and PReLU's starting slope
+        Activation("leaky_relu", leaky_relu, "LeakyReLU", torch="LeakyReLU", slope=0.01),
+        Activation("prelu", prelu, "PReLU", torch="PReLU", slope=0.25, learned_slope=True),
+    )
 }
 
 
@@ -122,6 +161,7 @@ def check_activation(name: Any) -> str:
 
 __all__ = [
     "ACTIVATIONS",
+    "Activation",
     "leaky_relu",
     "linear",
     "log_softmax",

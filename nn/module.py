@@ -15,10 +15,14 @@ works as it does with micrograd). A prelu slope starts at 0.25, as in PyTorch.
 
 Parameters are named by where they sit, 1-based as the documents count:
 `w1`, `b` and `a` (a prelu slope) in a neuron, `N3.w12` in a layer,
-`L1.N3.w12` in an MLP. The names are the keys of `state_dict()` and the
-parameters' labels, and a neuron labels what it outputs with its own name
-(`L1.N3`), so pictures and derivations of a network are readable:
-`engine.explain(loss, w)` steps from neuron to neuron.
+`L1.N3.w12` in an MLP. A module says only what it holds (`_members`:
+`[("w", self.w), ("b", self.b)]`, a list numbered from 1);
+`named_parameters()` and `parameters()` both walk that. The names are the
+keys of `state_dict()` and, from the top module down, the parameters'
+labels: each part is made knowing its `name` (`L1.N3`), labels its own
+parameters with it once, and labels what it outputs with it, so pictures
+and derivations of a network are readable: `engine.explain(loss, w)` steps
+from neuron to neuron.
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from engine import Value, ops
-from engine.value import as_floats, lift
-from nn.activations import ACTIVATIONS, check_activation, prelu
+from engine import Value
+from engine.value import as_floats, lift, weighted_sum
+from nn.activations import ACTIVATIONS, check_activation
 
 Seed = int | random.Random | None
 
@@ -73,13 +77,33 @@ class Module:
     def __call__(self, x: Any) -> Value | list[Value]:
         raise NotImplementedError
 
+    def _members(self) -> list[tuple[str, Any]]:
+        """What this module holds, in order: (name, a Value, a Module, or a list of
+        either, numbered from 1: ("w", self.w) is w1, w2, ...)."""
+        raise NotImplementedError(f"{type(self).__name__} must say what it holds: define _members()")
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, parameter) pairs in a fixed order; the names are the state_dict keys."""
-        raise NotImplementedError
+        return self._walk(named=True)
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of `named_parameters()` (without building the names)."""
-        raise NotImplementedError
+        return self._walk(named=False)
+
+    def _walk(self, named: bool, prefix: str = "") -> list[Any]:
+        found: list[Any] = []
+        for name, member in self._members():
+            group = member if isinstance(member, list) else [member]
+            if not named and group and isinstance(group[0], Value):  # a neuron's weights, at once
+                found += group
+                continue
+            for i, m in enumerate(group, 1):
+                path = prefix + name + (str(i) if group is member else "") if named else ""
+                if isinstance(m, Value):
+                    found.append((path, m) if named else m)
+                else:
+                    found += m._walk(named, path + ".")
+        return found
 
     def num_parameters(self) -> int:
         return len(self.parameters())
@@ -150,8 +174,12 @@ class Module:
         return to_torch(self)
 
     def _label_parameters(self) -> None:
-        for name, p in self.named_parameters():
-            p.label = name
+        """Label each parameter below with its full name, `name` first: a Neuron
+        does it once, when made, knowing where it sits (`L1.N3.w12`)."""
+        for path, p in self._walk(named=True, prefix=f"{self.name}." if self.name else ""):
+            p.label = path
+
+    name = ""  # where it sits, "L1.N3"; its parameters' labels start with it
 
 
 class Neuron(Module):
@@ -163,6 +191,9 @@ class Neuron(Module):
         weights, bias: numbers to start from (the documents' examples set
             them); drawn at random (see the module docstring) when omitted.
         seed: an int, a `random.Random` or None, for the random start.
+        name: where it sits (a Layer names its neurons N1, N2, ...), or a
+            name of yours (``"h1"``): its output is labelled with it, its
+            parameters ``h1.w1``, ``h1.b``.
     """
 
     def __init__(
@@ -172,9 +203,12 @@ class Neuron(Module):
         weights: Sequence[Any] | None = None,
         bias: Any = None,
         seed: Seed = None,
+        *,
+        name: str = "",
     ) -> None:
         self.nin = _count(nin, "nin")
         self.activation = check_activation(activation)
+        self.name = name
         rng = _rng(seed)
         bound = 1.0 / math.sqrt(nin)
         if weights is None:
@@ -184,40 +218,29 @@ class Neuron(Module):
                 raise ValueError(f"Neuron({nin}) takes {nin} weights, got {len(weights)}")
             self.w = [Value(w) for w in weights]
         self.b = Value(rng.uniform(-bound, bound) if bias is None else bias)
-        # prelu's negative slope is a parameter of the neuron; 0.25 as in PyTorch.
-        self.a = Value(0.25) if activation == "prelu" else None
         self._act = ACTIVATIONS[activation]
-        self.name = ""  # where it sits, "L1.N3", set by the Layer or MLP that holds it
+        # A learned slope (prelu's) is a parameter of the neuron.
+        self.a = Value(self._act.slope) if self._act.learned_slope else None
         self._label_parameters()
 
     def __call__(self, x: Any) -> Value:
         return self._fire(_inputs(x, self.nin, self))
 
     def _fire(self, xs: tuple[float, ...] | tuple[Value, ...]) -> Value:
-        # One node for w·x (Value.apply directly: the inputs are checked already).
-        if isinstance(xs[0], Value):
-            z = Value.apply(ops.DOT, (*self.w, *xs)) + self.b
-        else:  # raw numbers (a first layer's pixels): parameters of one dot_const node
-            z = Value.apply(ops.DOT_CONST, tuple(self.w), xs) + self.b
-        out = self._act(z) if self.a is None else prelu(z, self.a)
+        # One node for w·x (raw numbers, a first layer's pixels, are one dot_const's parameter).
+        z = weighted_sum(tuple(self.w), xs) + self.b
+        out = self._act(z) if self.a is None else self._act(z, self.a)
         out.label = self.name  # "L1.N3": pictures and derivations step from neuron to neuron
         return out
 
-    def parameters(self) -> list[Value]:
-        return [*self.w, self.b] if self.a is None else [*self.w, self.b, self.a]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        named = [(f"w{i}", w) for i, w in enumerate(self.w, 1)]
-        named.append(("b", self.b))
-        if self.a is not None:
-            named.append(("a", self.a))
-        return named
+    def _members(self) -> list[tuple[str, Any]]:
+        return [("w", self.w), ("b", self.b)] + ([] if self.a is None else [("a", self.a)])
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
 
     def __repr__(self) -> str:
-        return f"{_NAMES[self.activation]}Neuron({self.nin})"
+        return f"{self._act.title}Neuron({self.nin})"
 
 
 class Layer(Module):
@@ -227,27 +250,23 @@ class Layer(Module):
     (as in micrograd). `activation` defaults to micrograd's relu.
     """
 
-    def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None) -> None:
+    def __init__(
+        self, nin: int, nout: int, activation: str = "relu", seed: Seed = None, *, name: str = ""
+    ) -> None:
         self.nin, self.nout = _count(nin, "nin"), _count(nout, "nout")
         rng = _rng(seed)
-        self.neurons = [Neuron(nin, activation, seed=rng) for _ in range(nout)]
+        self.name = name
+        prefix = f"{name}." if name else ""
+        self.neurons = [Neuron(nin, activation, seed=rng, name=f"{prefix}N{j}") for j in range(1, nout + 1)]
         self.activation = activation
-        self._label_parameters()
-        for j, n in enumerate(self.neurons, 1):
-            n.name = f"N{j}"
 
     def __call__(self, x: Any) -> Value | list[Value]:
         xs = _inputs(x, self.nin, self)  # lifted once, shared by every neuron
         out = [n._fire(xs) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"N{j}.{name}", p) for j, n in enumerate(self.neurons, 1) for name, p in n.named_parameters()
-        ]
+    def _members(self) -> list[tuple[str, Any]]:
+        return [("N", self.neurons)]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
@@ -286,11 +305,10 @@ class MLP(Module):
         self.nin = _count(nin, "nin")
         rng = _rng(seed)
         sizes = [self.nin, *nouts]
-        self.layers = [Layer(sizes[i], sizes[i + 1], activations[i], seed=rng) for i in range(len(nouts))]
-        self._label_parameters()
-        for k, layer in enumerate(self.layers, 1):
-            for n in layer.neurons:
-                n.name = f"L{k}.{n.name}"
+        self.layers = [
+            Layer(sizes[k - 1], sizes[k], activations[k - 1], seed=rng, name=f"L{k}")
+            for k in range(1, len(nouts) + 1)
+        ]
 
     def __call__(self, x: Any) -> Value | list[Value]:
         for layer in self.layers:
@@ -301,15 +319,8 @@ class MLP(Module):
     def nouts(self) -> list[int]:
         return [layer.nout for layer in self.layers]
 
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"L{k}.{name}", p)
-            for k, layer in enumerate(self.layers, 1)
-            for name, p in layer.named_parameters()
-        ]
+    def _members(self) -> list[tuple[str, Any]]:
+        return [("L", self.layers)]
 
     def config(self) -> dict[str, Any]:
         return {
@@ -327,17 +338,6 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP of {_listing(self.layers)}"
-
-
-_NAMES = {
-    "linear": "Linear",
-    "step": "Step",
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "prelu": "PReLU",
-}
 
 
 def _listing(parts: list[Any]) -> str:

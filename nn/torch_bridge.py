@@ -5,8 +5,10 @@ same function with the same weights; `from_torch(sequential)` reads such a
 Sequential back as an `MLP`. torch is imported here only, when called.
 
     Layer(nin, nout, act)  <->  Linear(nin, nout) followed by act's module
-    linear: none (Identity is accepted)    sigmoid: Sigmoid    tanh: Tanh
-    relu: ReLU    leaky_relu: LeakyReLU(0.01)    prelu: PReLU(nout), one slope per neuron
+
+Each activation's module is its record's `torch` (`nn.ACTIVATIONS`):
+Sigmoid, Tanh, ReLU, LeakyReLU(0.01), PReLU(nout) with one slope per
+neuron; linear needs none (an Identity is accepted); step has none.
 
 Feed the Sequential a batch, shape (examples, nin): PyTorch's PReLU with a
 slope per neuron needs that batch dimension.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nn.activations import ACTIVATIONS, Activation
 from nn.module import MLP, Layer, Module, Neuron
 
 
@@ -48,29 +51,19 @@ def to_torch(model: Module) -> Any:
             linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
             linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
         modules.append(linear)
-        activation = part.activation
-        if activation == "step":
-            raise ValueError("to_torch: step has no torch.nn module (and no gradient to train); use sigmoid")
-        if activation == "prelu":
-            prelu = torch.nn.PReLU(len(neurons), dtype=torch.float64)
+        act = ACTIVATIONS[part.activation]
+        if act.torch is None:
+            raise ValueError(f"to_torch: {act.name} has no torch.nn module; use another activation")
+        if act.learned_slope:  # one slope per neuron
+            module = getattr(torch.nn, act.torch)(len(neurons), dtype=torch.float64)
             with torch.no_grad():
-                prelu.weight.copy_(torch.tensor([n.a.data for n in neurons], dtype=torch.float64))  # type: ignore[union-attr]
-            modules.append(prelu)
-        elif activation != "linear":
-            modules.append(
-                getattr(torch.nn, TORCH_MODULES[activation])()
-            )  # LeakyReLU's default slope is 0.01
+                module.weight.copy_(torch.tensor([n.a.data for n in neurons], dtype=torch.float64))  # type: ignore[union-attr]
+            modules.append(module)
+        elif act.slope is not None:
+            modules.append(getattr(torch.nn, act.torch)(act.slope))
+        elif act.torch != "Identity":  # Linear computes z already
+            modules.append(getattr(torch.nn, act.torch)())
     return torch.nn.Sequential(*modules)
-
-
-# Our activation names and the torch.nn modules that compute them, both ways.
-TORCH_MODULES = {
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "prelu": "PReLU",
-}
 
 
 def from_torch(sequential: Any) -> MLP:
@@ -79,7 +72,7 @@ def from_torch(sequential: Any) -> MLP:
     tnn = torch.nn
     if not isinstance(sequential, tnn.Sequential):
         raise TypeError(f"from_torch takes a torch.nn.Sequential, got {type(sequential).__name__}")
-    layers: list[tuple[Any, str, Any]] = []  # (Linear, activation, PReLU or None)
+    layers: list[tuple[Any, str, Any]] = []  # (Linear, activation, its slopes' module or None)
     for index, module in enumerate(sequential):
         where = f"from_torch: module {index} ({module!r})"
         if isinstance(module, tnn.Linear):
@@ -98,10 +91,10 @@ def from_torch(sequential: Any) -> MLP:
             continue
         if not layers or layers[-1][1] != "linear":
             raise ValueError(f"{where}: an activation must follow a Linear layer, and only one per layer")
-        name = _activation_name(module, tnn, where)
-        if name == "prelu" and module.num_parameters not in (1, layers[-1][0].out_features):
-            raise ValueError(f"{where}: PReLU needs 1 or {layers[-1][0].out_features} slopes")
-        layers[-1] = (layers[-1][0], name, module if name == "prelu" else None)
+        act = _activation(module, tnn, where)
+        if act.learned_slope and module.num_parameters not in (1, layers[-1][0].out_features):
+            raise ValueError(f"{where}: {act.torch} needs 1 or {layers[-1][0].out_features} slopes")
+        layers[-1] = (layers[-1][0], act.name, module if act.learned_slope else None)
     if not layers:
         raise ValueError("from_torch: the Sequential holds no Linear layer")
 
@@ -109,10 +102,10 @@ def from_torch(sequential: Any) -> MLP:
     mlp = MLP(
         first.in_features, [lin.out_features for lin, _, _ in layers], [name for _, name, _ in layers], seed=0
     )
-    for layer, (linear, _, prelu) in zip(mlp.layers, layers, strict=True):
+    for layer, (linear, _, slope_module) in zip(mlp.layers, layers, strict=True):
         weight = linear.weight.detach().double().tolist()
         bias = linear.bias.detach().double().tolist()
-        slopes = prelu.weight.detach().double().tolist() if prelu is not None else []
+        slopes = slope_module.weight.detach().double().tolist() if slope_module is not None else []
         for j, neuron in enumerate(layer.neurons):
             for w, number in zip(neuron.w, weight[j], strict=True):
                 w.data = number
@@ -122,18 +115,17 @@ def from_torch(sequential: Any) -> MLP:
     return mlp
 
 
-def _activation_name(module: Any, tnn: Any, where: str) -> str:
-    name = next(
-        (ours for ours, theirs in TORCH_MODULES.items() if isinstance(module, getattr(tnn, theirs))), None
-    )
-    if name is None:
+def _activation(module: Any, tnn: Any, where: str) -> Activation:
+    mapped = {a.torch: a for a in ACTIVATIONS.values() if a.torch is not None}
+    act = next((a for theirs, a in mapped.items() if isinstance(module, getattr(tnn, theirs))), None)
+    if act is None:
+        expected = ", ".join(mapped)
+        raise ValueError(f"{where}: cannot be mapped; expected Linear, {expected}")
+    if act.slope is not None and not act.learned_slope and module.negative_slope != act.slope:
         raise ValueError(
-            f"{where}: cannot be mapped; expected Linear, Identity, "
-            "Sigmoid, Tanh, ReLU, LeakyReLU(0.01) or PReLU"
+            f"{where}: chainrule's {act.name} has slope {act.slope}, this one {module.negative_slope}"
         )
-    if name == "leaky_relu" and module.negative_slope != 0.01:
-        raise ValueError(f"{where}: chainrule's leaky_relu has slope 0.01, this one {module.negative_slope}")
-    return name
+    return act
 
 
 __all__ = ["from_torch", "to_torch"]

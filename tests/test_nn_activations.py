@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import engine
 import nn
 from engine import Value, gradients
 from engine.testing import gradcheck
@@ -115,3 +116,30 @@ def test_activations_match_pytorch():
         assert [ours(x).data for x in z] == pytest.approx(theirs.tolist(), abs=1e-15)
     assert [p.data for p in nn.softmax(z)] == pytest.approx(torch.softmax(t, 0).tolist(), abs=1e-15)
     assert [p.data for p in nn.log_softmax(z)] == pytest.approx(torch.log_softmax(t, 0).tolist(), abs=1e-14)
+
+
+def test_leaky_relu_slope_is_one_number_shared_by_engine_nn_and_pytorch():
+    torch = pytest.importorskip("torch")
+    slope = nn.ACTIVATIONS["leaky_relu"].slope
+    assert slope == engine.OPS["leaky_relu"].param.default == torch.nn.LeakyReLU().negative_slope
+    assert nn.ACTIVATIONS["prelu"].slope == torch.nn.PReLU().weight.item()
+    assert nn.leaky_relu(-1.0).data == Value(-1.0).leaky_relu().data == -slope
+
+
+def test_an_activation_is_one_record(monkeypatch, tmp_path):
+    """A new activation added as one record works in Neuron, the reprs, fit, save/load and the bridge."""
+    softplus = nn.Activation("softplus", lambda z: engine.value.lift(z).softplus(), "Softplus", "Softplus")
+    monkeypatch.setitem(nn.ACTIVATIONS, "softplus", softplus)
+    net = nn.MLP(2, [3, 1], ["softplus", "linear"], seed=0)
+    assert repr(net) == "MLP of [Layer of [3 × SoftplusNeuron(2)], Layer of [LinearNeuron(3)]]"
+    history = nn.fit(net, [[0.0, 1.0], [1.0, 0.0]], [1.0, -1.0], epochs=30, progress=False, seed=0)
+    assert history[-1] < history[0]
+    nn.save(net, tmp_path / "net.json")
+    assert nn.load(tmp_path / "net.json").state_dict() == net.state_dict()
+    torch = pytest.importorskip("torch")
+    sequential = net.to_torch()
+    assert isinstance(sequential[1], torch.nn.Softplus)
+    x = torch.tensor([[0.3, -0.7]], dtype=torch.float64)
+    assert sequential(x).item() == pytest.approx(net([0.3, -0.7]).data, rel=1e-12)
+    back = nn.MLP.from_torch(sequential)
+    assert back.config() == net.config() and back.state_dict() == net.state_dict()

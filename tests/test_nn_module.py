@@ -271,3 +271,57 @@ def test_detect_anomaly_message_stays_short_for_a_wide_neuron():
     with engine.detect_anomaly(), pytest.raises(FloatingPointError, match=r"dot_const produced inf") as info:
         neuron([1e300] * 784)
     assert len(str(info.value)) < 400 and "..." in str(info.value)
+
+
+def test_parameters_are_labelled_once_from_the_top_module_down(monkeypatch):
+    labels_set = []
+    original = nn.Module._label_parameters
+
+    def counting(self):
+        labels_set.extend(p for _, p in self._walk(named=True))
+        original(self)
+
+    monkeypatch.setattr(nn.Module, "_label_parameters", counting)
+    net = nn.MLP(3, [4, 2], "prelu", seed=0)
+    assert sorted(map(id, labels_set)) == sorted(map(id, net.parameters()))  # each exactly once
+    assert [p.label for p in net.parameters()] == [n for n, _ in net.named_parameters()]
+    assert [n.name for n in net.layers[1].neurons] == ["L2.N1", "L2.N2"]
+
+
+def test_a_neuron_or_layer_named_by_the_user_labels_its_output_and_parameters():
+    h1 = nn.Neuron(2, "sigmoid", weights=[1, 1], bias=0, name="h1")
+    assert [p.label for p in h1.parameters()] == ["h1.w1", "h1.w2", "h1.b"]
+    assert [n for n, _ in h1.named_parameters()] == ["w1", "w2", "b"]  # names stay relative
+    assert h1([2, 3]).label == "h1"
+    layer = nn.Layer(2, 2, name="hidden", seed=0)
+    assert [v.label for v in layer([1, 2])] == ["hidden.N1", "hidden.N2"]
+    assert layer.parameters()[-1].label == "hidden.N2.b"
+
+
+class TwoWeights(nn.Module):
+    """A module of the user's: it says what it holds, the rest is derived."""
+
+    def __init__(self):
+        self.scale = engine.Value(2.0)
+        self.inner = nn.Neuron(2, "tanh", seed=0)
+
+    def _members(self):
+        return [("scale", self.scale), ("inner", self.inner)]
+
+    def __call__(self, x):
+        return self.inner(x) * self.scale
+
+
+def test_a_module_that_says_what_it_holds_gets_parameters_names_and_state():
+    m = TwoWeights()
+    assert [n for n, _ in m.named_parameters()] == ["scale", "inner.w1", "inner.w2", "inner.b"]
+    assert m.parameters() == [m.scale, *m.inner.w, m.inner.b]
+    assert m.state_dict()["scale"] == 2.0 and m.num_parameters() == 4
+
+
+def test_a_module_that_says_nothing_is_told_what_to_define():
+    class Empty(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Empty must say what it holds: define _members"):
+        Empty().parameters()
