@@ -93,6 +93,8 @@ class Derivation:
 
     Attributes:
         output, wrt: the two Values; `of` and `by` their names.
+        writer: how its nodes are named and written (a `Writer`), for
+            pictures to write them the same way.
         paths: every path from output to wrt, each a product of Factors.
         factors: the distinct factors, in the order the paths meet them.
         definitions: (name, expression) for each labelled node on the paths,
@@ -104,19 +106,18 @@ class Derivation:
 
     def __init__(
         self,
-        output: Value,
-        wrt: Value,
-        names: tuple[str, str],
+        writer: Writer,
         paths: list[Path],
         definitions: list[tuple[str, Sym]],
     ) -> None:
-        self.output, self.wrt = output, wrt
-        self.of, self.by = names
+        self.writer = writer
+        self.output, self.wrt = writer.output, writer.wrt
+        self.of, self.by = writer.name(self.output), writer.name(self.wrt)
         self.paths = paths
         self.factors = list({id(f): f for p in paths for f in p.factors}.values())
         self.definitions = definitions
         self.value = math.fsum(p.value for p in paths)
-        (self.gradient,) = gradients(output, [wrt])
+        (self.gradient,) = gradients(self.output, [self.wrt])
         scale = max(abs(self.gradient), math.fsum(abs(p.value) for p in paths))
         difference = abs(self.value - self.gradient)
         self.relative_difference = difference / scale if scale else difference
@@ -254,7 +255,7 @@ def explain(output: Value, wrt: Value, max_paths: int = 10_000) -> Derivation:
     paths = list(_paths(output, wrt, steps)) if output in counts else []
     on_paths = {f.top: None for p in paths for f in p.factors}  # in the order the paths meet them
     definitions = [(writer.name(n), writer.definition(n)) for n in on_paths]
-    return Derivation(output, wrt, (writer.name(output), writer.name(wrt)), paths, definitions)
+    return Derivation(writer, paths, definitions)
 
 
 class Writer:

@@ -116,6 +116,7 @@ def gradgradcheck(
 # ---------------------------------------------------------------------------
 # Hypothesis strategies.
 
+
 def _parameter(param: Param, n_inputs: int) -> Any:
     """A strategy for an op's number parameter, from what the op says of it."""
     from hypothesis import strategies as st

@@ -32,8 +32,9 @@ except ImportError as e:  # pragma: no cover - the message is the point
     ) from e
 
 from engine.autodiff import gradients
-from engine.derivation import Derivation, Writer, explain
+from engine.derivation import Derivation, explain
 from engine.graph import topological_order
+from engine.summary import Summary, summarise
 from engine.symbolic import number_text
 from engine.value import Value
 
@@ -161,107 +162,27 @@ def _legend(roles: set[str]) -> str:
 
 
 def _draw_summary(g: Drawing, order: list[Value], root: Value, params: set[Value], max_nodes: int) -> None:
-    uses: dict[Value, list[Value]] = {node: [] for node in order}
-    for node in order:
-        for parent in node._parents:
-            uses[parent].append(node)
-    depth = max((len(_label_parts(n)) for n in order), default=0)
-    while True:  # the finest grouping that fits
-        boxes = _boxes(order, uses, depth)
-        n_boxes = len(set(boxes.values()))
-        if n_boxes <= max_nodes or depth <= 1:
-            break
-        depth -= 1
-    members: dict[str, list[Value]] = {}
-    for node in order:
-        members.setdefault(boxes[node], []).append(node)
-    # The boxes nearest the output, if even the coarsest grouping is too many.
-    keep = _nearest(boxes[root], members, boxes, max_nodes)
-    ids = {box: f"b{i}" for i, box in enumerate(members)}
-    for box in sorted(members, key=_natural):  # L1.N2 before L1.N10: Graphviz keeps this order
-        nodes = members[box]
-        if box not in keep:
-            continue
+    summary = summarise(order, root, max_nodes)
+    ids = {box: f"b{i}" for i, box in enumerate(summary.members)}
+    for box in summary.shown:  # Graphviz keeps this order
+        nodes = summary.members[box]
         if len(nodes) == 1:
             node = nodes[0]
             g.node(ids[box], label=_box(node, _role(node, root, params), with_op=True))
         else:
             g.node(ids[box], label=_group_box(box, nodes, params))
-    edges: Counter[tuple[str, str]] = Counter()
-    for node in order:
-        for parent in node._parents:
-            a, b = boxes[parent], boxes[node]
-            if a != b and a in keep and b in keep:
-                edges[a, b] += 1
-    by_ends = sorted(edges.items(), key=lambda e: (_natural(e[0][1]), _natural(e[0][0])))
-    for (a, b), n in by_ends:  # in the boxes' order, as ordering=in asks
+    for a, b, n in summary.edges:  # in the boxes' order, as ordering=in asks
         g.edge(ids[a], ids[b], label=f"×{n:,}" if n > 1 else None)
-    groups = sum(len(nodes) > 1 for nodes in members.values())
-    note = (
-        f"{len(order):,} Values, more than max_nodes={max_nodes:,}: drawn as {len(keep):,} boxes, "
-        f"{groups:,} of them groups of nodes whose labels share a prefix"
-    )
-    if len(keep) < len(members):
-        note += f"; the {len(members) - len(keep):,} boxes furthest from the output are left out"
-    note += ". Draw a part in full with draw_dot(v) for a Value v inside it, or all with max_nodes=None."
     # ordering=in keeps each box's inputs in the order given: L1.N1 above L1.N2.
-    g.attr(label=_html(note), labelloc="b", labeljust="l", ordering="in")
-
-
-def _natural(text: str) -> list[Any]:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
-
-
-def _label_parts(node: Value) -> list[str]:
-    """The groups a node belongs to, by its label: a leaf `L1.N3.w12` and a value `L1.N3` are in `L1.N3`."""
-    if not node.label:
-        return []
-    parts = node.label.split(".")
-    return parts[:-1] if node._op is None else parts
-
-
-def _boxes(order: list[Value], uses: dict[Value, list[Value]], depth: int) -> dict[Value, str]:
-    """Each node's box: its label's group at `depth`, else the group every use of it is in, else its own."""
-    box: dict[Value, str] = {}
-    for i in range(len(order) - 1, -1, -1):  # a node's uses come before it
-        node = order[i]
-        parts = _label_parts(node)
-        if parts:
-            box[node] = "g:" + ".".join(parts[:depth])
-            continue
-        used_in = sorted({box[u] for u in uses[node]})
-        if len(used_in) == 1 and used_in[0].startswith("g:"):
-            box[node] = used_in[0]
-        elif node._op is None and used_in:  # unlabelled inputs used alike: one box "784 leaves"
-            box[node] = "leaves:" + ",".join(used_in)
-        else:
-            box[node] = f"n:{i}"
-    return box
-
-
-def _nearest(start: str, members: dict[str, list[Value]], boxes: dict[Value, str], most: int) -> set[str]:
-    keep = {start}
-    frontier = [start]
-    while frontier and len(keep) < most:
-        following = []
-        for box in frontier:
-            for node in members[box]:
-                for parent in node._parents:
-                    b = boxes[parent]
-                    if b not in keep and len(keep) < most:
-                        keep.add(b)
-                        following.append(b)
-        frontier = following
-    return keep
+    g.attr(label=_html(summary.note), labelloc="b", labeljust="l", ordering="in")
 
 
 def _group_box(box: str, nodes: list[Value], params: set[Value]) -> str:
     leaves = [n for n in nodes if n._op is None]
-    if box.startswith("leaves:"):
+    if Summary.is_inputs(box):
         title, detail = f"{len(leaves):,} inputs", "unlabelled leaves used alike"
     else:
-        name = box[2:]
-        title = name
+        name = title = Summary.title(box)
         n_params = sum(n in params for n in leaves)
         detail = f"{len(nodes):,} nodes, " + (
             f"{n_params:,} parameters" if params else f"{len(leaves):,} leaves"
@@ -304,9 +225,14 @@ def draw_derivation(
     _check(output, "output")
     _check(wrt, "wrt")
     d = derivation if derivation is not None else explain(output, wrt)
+    if d.output is not output or d.wrt is not wrt:
+        raise ValueError(
+            f"draw_derivation: the derivation given is {d.name}, not of this output with respect to this wrt"
+        )
+    writer = d.writer  # the derivation's own names and formulas
     order = topological_order(output)
-    named = [n for n in order if n.label or n is output or n is wrt]
-    name = {n: n.label or ("output" if n is output else "input") for n in named}
+    named = [n for n in order if writer.is_named(n)]
+    name = {n: writer.name(n) for n in named}
     below = {n: _named_inputs(n, name) for n in named}
     on_path = {n: None for p in d.paths for f in p.factors for n in (f.top, f.bottom)}
     if wrt is output:
@@ -315,7 +241,6 @@ def draw_derivation(
     # Many factors (every path through a wide network): edges show values only, boxes no formulas.
     compact = len(d.factors) > COMPACT
     ids = {n: f"v{i}" for i, n in enumerate(order) if n in name}
-    writer = Writer(output, wrt)
     derivatives = dict(zip(named, gradients(output, named), strict=True))
     g = _new_drawing(rankdir)
     for n in named:

@@ -297,3 +297,10 @@ def test_jupyter_shows_a_drawing_inline_and_a_derivation_as_latex(alice):
     bundle = draw_derivation(alice.L, alice.w1)._repr_mimebundle_()
     assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
     assert explain(alice.L, alice.w1)._repr_latex_().startswith(r"$$\begin{aligned}")
+
+
+def test_a_derivation_passed_in_must_be_of_the_same_output_and_wrt(alice):
+    d = explain(alice.L, alice.w1)
+    assert draw_derivation(alice.L, alice.w1, derivation=d).source == draw_derivation(alice.L, alice.w1).source
+    with pytest.raises(ValueError, match=r"derivation given is ∂L/∂w1, not of this output"):
+        draw_derivation(alice.L, alice.w5, derivation=d)
