@@ -1,4 +1,4 @@
-"""The README's Python examples run as written."""
+"""The README's and the docs pages' Python examples run as written, and their links lead somewhere."""
 
 import pathlib
 import re
@@ -6,21 +6,39 @@ import shutil
 
 import pytest
 
-README = (pathlib.Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = pathlib.Path(__file__).parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+TEXT = {page: page.read_text(encoding="utf-8") for page in PAGES}
+README = TEXT[ROOT / "README.md"]
+EXAMPLES = [
+    pytest.param(str(page.relative_to(ROOT)), code, id=f"{page.relative_to(ROOT)}-block{i}")
+    for page in PAGES
+    for i, code in enumerate(re.findall(r"```python\n(.*?)```", TEXT[page], flags=re.DOTALL))
+]
 BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
 
 
-def test_readme_has_examples():
+def test_readme_has_examples_and_every_docs_page_is_linked_from_it():
     assert len(BLOCKS) >= 3
+    assert len(PAGES) > 5
+    for page in PAGES[1:]:
+        assert f"](docs/{page.name})" in README, page.name
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(code, tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_every_relative_link_and_picture_exists(page):
+    for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", TEXT[page]):
+        if "://" not in target:
+            assert (page.parent / target).exists(), f"{page.name} links to {target}, which is missing"
+
+
+@pytest.mark.parametrize("page, code", EXAMPLES)
+def test_example_runs(page, code, tmp_path, monkeypatch):
     if ".render(" in code and shutil.which("dot") is None:
         pytest.skip("Graphviz's dot program is not installed")
     monkeypatch.chdir(tmp_path)  # where the examples' pictures go
     namespace = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, page, "exec"), namespace)
     for name, value in namespace.items():
         if name.startswith("test_") and callable(value):
             value()  # the property-based test the README offers for copying
@@ -45,4 +63,4 @@ def test_readme_quotes_the_derivation_explain_prints(tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)
     printed = str(namespace["explain"](namespace["L"], namespace["w1"]))
     assert f"prints\n\n```text\n{printed}\n```" in README
-    assert (pathlib.Path(__file__).parents[1] / "docs" / "alice_dL_dw1.png").is_file()
+    assert (ROOT / "docs" / "alice_dL_dw1.png").is_file()

@@ -301,6 +301,7 @@ def test_jupyter_shows_a_drawing_inline_and_a_derivation_as_latex(alice):
 
 def test_a_derivation_passed_in_must_be_of_the_same_output_and_wrt(alice):
     d = explain(alice.L, alice.w1)
-    assert draw_derivation(alice.L, alice.w1, derivation=d).source == draw_derivation(alice.L, alice.w1).source
+    reused = draw_derivation(alice.L, alice.w1, derivation=d)
+    assert reused.source == draw_derivation(alice.L, alice.w1).source
     with pytest.raises(ValueError, match=r"derivation given is ∂L/∂w1, not of this output"):
         draw_derivation(alice.L, alice.w5, derivation=d)
