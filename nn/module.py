@@ -79,7 +79,7 @@ class Module:
 
     def _members(self) -> list[tuple[str, Any]]:
         """What this module holds, in order: (name, a Value, a Module, or a list of
-        either, numbered from 1: ("w", self.w) is w1, w2, ...)."""
+        Values or of Modules, numbered from 1: ("w", self.w) is w1, w2, ...)."""
         raise NotImplementedError(f"{type(self).__name__} must say what it holds: define _members()")
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -98,7 +98,7 @@ class Module:
                 found += group
                 continue
             for i, m in enumerate(group, 1):
-                path = prefix + name + (str(i) if group is member else "") if named else ""
+                path = f"{prefix}{name}{i if group is member else ''}" if named else ""
                 if isinstance(m, Value):
                     found.append((path, m) if named else m)
                 else:
