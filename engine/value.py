@@ -52,8 +52,29 @@ class Value:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         return _node(data if type(data) is float else _as_float(data), (), None, None, label)
 
-    def __getnewargs__(self) -> tuple[float]:  # copy and pickle: a node, then its slots
-        return (self.data,)
+    # -- copy and pickle ------------------------------------------------------
+    # A graph is pickled flat, in topological order (its leaves as
+    # themselves, so pickle keeps them shared with anything else pickled
+    # beside it), and rebuilt in one loop: no recursion, however deep.
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._op is None:
+            return _restore_leaf, (self.data, self.grad, self.label)
+        index: dict[Value, int] = {}
+        records: list[Value | tuple[Any, ...]] = []
+        for node in graph.topological_order(self):
+            index[node] = len(records)
+            if node._op is None:
+                records.append(node)
+            else:
+                parents = tuple(index[p] for p in node._parents)
+                records.append((node.data, node.grad, node.label, node._op, node._arg, parents))
+        return _restore_graph, (tuple(records),)
+
+    def __copy__(self) -> Value:  # the same parents, op and numbers; a node of its own
+        node = _node(self.data, self._parents, self._op, self._arg, self.label)
+        node.grad = self.grad
+        return node
 
     @staticmethod
     def apply(op: ops.Op, parents: tuple[Value, ...], arg: float | tuple[float, ...] | None = None) -> Value:
@@ -250,6 +271,26 @@ def _node(
     node._op = op
     node._arg = arg
     return node
+
+
+def _restore_leaf(data: float, grad: float, label: str) -> Value:
+    node = _node(data, (), None, None, label)
+    node.grad = grad
+    return node
+
+
+def _restore_graph(records: tuple[Value | tuple[Any, ...], ...]) -> Value:
+    """The graph `Value.__reduce__` wrote: its output, with every node below it."""
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):
+            nodes.append(record)
+            continue
+        data, grad, label, op, arg, parents = record
+        node = _node(data, tuple(nodes[i] for i in parents), op, arg, label)
+        node.grad = grad
+        nodes.append(node)
+    return nodes[-1]
 
 
 def _number(x: Any) -> float | None:

@@ -120,3 +120,24 @@ def test_the_table_is_every_op_defined_in_engine_ops():
     defined = [v for v in vars(ops).values() if isinstance(v, Op)]
     assert list(OPS.values()) == defined
     assert all(OPS[name].name == name for name in OPS)
+
+
+def test_a_deep_graph_pickles_flat_and_keeps_its_leaves_shared_with_what_is_pickled_beside_it():
+    x, w = Value(0.5, label="x"), Value(0.999, label="w")
+    y = x
+    for _ in range(20_000):  # far deeper than pickle's recursion would allow node by node
+        y = (y * w).tanh()
+    y2, x2, w2 = pickle.loads(pickle.dumps((y, x, w)))
+    assert y2.data == y.data and (x2.label, w2.label) == ("x", "w")
+    y2.backward()
+    y.backward()
+    assert (x2.grad, w2.grad) == (x.grad, w.grad)  # the pickled leaves are the ones inside the graph
+    assert copy.deepcopy(y).data == y.data
+
+
+def test_a_shallow_copy_is_a_new_node_over_the_same_parents():
+    x = Value(3.0, label="x")
+    y = x * x
+    y.grad = 2.0
+    c = copy.copy(y)
+    assert c is not y and c.parents == (x, x) and (c.data, c.grad, c.op) == (9.0, 2.0, y.op)
