@@ -72,17 +72,15 @@ class Value:
         return _restore_graph, (tuple(records),)
 
     def __copy__(self) -> Value:  # the same parents, op and numbers; a node of its own
-        node = _node(self.data, self._parents, self._op, self._arg, self.label)
-        node.grad = self.grad
-        return node
+        return _node(self.data, self._parents, self._op, self._arg, self.label, self.grad)
 
     @staticmethod
     def apply(op: ops.Op, parents: tuple[Value, ...], arg: float | tuple[float, ...] | None = None) -> Value:
         """Run `op` forward on the parents' data and record the new node.
 
         Every op's result is made here: under `no_grad()` it is a constant
-        leaf; under `detect_anomaly()` a nan or inf
-        result raises, naming the op and the caller's line.
+        leaf; under `detect_anomaly()` a nan or inf result raises, naming the
+        op and the caller's line.
         """
         # Fast paths for one and two inputs: the common case, worth ~40% here.
         # (graph.backprop has the same three; a shared helper for both cost
@@ -261,11 +259,12 @@ def _node(
     op: ops.Op | None,
     arg: float | tuple[float, ...] | None,
     label: str = "",
+    grad: float = 0.0,
 ) -> Value:
     """The one place a node is made: leaves (`Value(x)`) and results of ops (`Value.apply`)."""
     node = _new(Value)
     node.data = data
-    node.grad = 0.0
+    node.grad = grad
     node.label = label
     node._parents = parents
     node._op = op
@@ -274,9 +273,7 @@ def _node(
 
 
 def _restore_leaf(data: float, grad: float, label: str) -> Value:
-    node = _node(data, (), None, None, label)
-    node.grad = grad
-    return node
+    return _node(data, (), None, None, label, grad)
 
 
 def _restore_graph(records: tuple[Value | tuple[Any, ...], ...]) -> Value:
@@ -287,9 +284,7 @@ def _restore_graph(records: tuple[Value | tuple[Any, ...], ...]) -> Value:
             nodes.append(record)
             continue
         data, grad, label, op, arg, parents = record
-        node = _node(data, tuple(nodes[i] for i in parents), op, arg, label)
-        node.grad = grad
-        nodes.append(node)
+        nodes.append(_node(data, tuple(nodes[i] for i in parents), op, arg, label, grad))
     return nodes[-1]
 
 
