@@ -16,15 +16,16 @@ import nn
 from demos.report import GREEN, GREY, RED, Report, pyplot
 from engine import Value
 
+LEAKY, PRELU = nn.ACTIVATIONS["leaky_relu"].slope, nn.ACTIVATIONS["prelu"].slope
 ACTIVATIONS: dict[str, tuple[Callable[[Value], Value], str]] = {
     "linear": (nn.linear, "g(z) = z: unbounded"),
     "step": (nn.step, "all or nothing; f' = 0"),
     "sigmoid": (nn.sigmoid, "1/(1 + e⁻ᶻ); f' = f(1 − f)"),
     "tanh": (nn.tanh, "in (−1, 1), zero-centred"),
     "relu": (nn.relu, "max(0, z)"),
-    "leaky_relu": (nn.leaky_relu, "slope 0.01 for z < 0"),
-    # PReLU's slope is a parameter (a fresh one each call), here at PyTorch's starting value
-    "prelu": (lambda z: nn.prelu(z, Value(0.25, label="a")), "slope a (learned) for z < 0; a = 0.25"),
+    "leaky_relu": (nn.leaky_relu, f"slope {LEAKY} for z < 0"),
+    # PReLU's slope is a parameter (a fresh one each call), here where a neuron's starts
+    "prelu": (lambda z: nn.prelu(z, Value(PRELU, label="a")), f"slope a (learned) for z < 0; a = {PRELU}"),
 }
 SMALL_VECTOR = [2.0, 1.0, 0.1]
 
