@@ -29,11 +29,11 @@ def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(x).__name__}")
+    found: dict[Value, Any] = dict.fromkeys(inputs)
+    graph.backprop(output, Value(1.0) if create_graph else 1.0, into=found, create_graph=create_graph)
     if create_graph:
-        grads = graph.backprop(output, Value(1.0), create_graph=True)
-        return [grads[x] if x in grads else Value(0.0) for x in inputs]
-    grads = graph.backprop(output, 1.0)
-    return [grads.get(x, 0.0) for x in inputs]
+        return [Value(0.0) if found[x] is None else found[x] for x in inputs]
+    return [0.0 if found[x] is None else found[x] for x in inputs]
 
 
 def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:

@@ -12,7 +12,11 @@ Each `Op` holds
     picture states in its caption (σ: f'(x) = f(x)(1 − f(x))),
   * ``arity`` (and ``arity_multiple``), ``param`` (a `Param`: its number
     parameter and the range tests draw it from) and ``kinks`` (points where
-    it is not differentiable or its domain ends).
+    it is not differentiable or its domain ends),
+  * ``chain`` (optional, for speed): the same rule on floats written as one
+    step of the backward sweep, ``chain(node, g)`` adding g·∂out/∂xᵢ to
+    each input's running sum ``_g``; it must give exactly what
+    ``local_grads`` gives (tests/test_ops.py checks it bit for bit).
 
 ``local_grads(out, *xs)`` is written with Python operators and the helpers
 below (``log``, ``sigmoid``, ``step``, ``sign``), never with ``math``
@@ -34,7 +38,8 @@ Adding an op:
   2. If its rule needs a function that is not a helper yet, add a helper
      beside ``log``: floats to ``math``, anything else through
      ``x.apply(OP, (x,))``.
-  3. Optionally, a `Value` method that applies it (``Value.sin``).
+  3. Optionally, a `Value` method that applies it (``Value.sin``), and,
+     for an op on a hot path, a ``chain`` step beside its rule.
 Backward, second derivatives, gradcheck, the hypothesis strategies,
 ``explain`` and the pictures then handle it with no other edit
 (tests/test_new_op.py defines one in a test file and checks each).
@@ -92,6 +97,7 @@ class Op:
     arity_multiple: int = 1
     param: Param | None = None
     kinks: tuple[float, ...] = ()
+    chain: Callable[[Any, float], None] | None = None
 
     def __post_init__(self) -> None:
         if not self.text:
@@ -266,6 +272,82 @@ def _dot_const_notation(*ws_and_cs: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------
+# Chain-rule steps on floats, for the ops most graphs are made of: the rule
+# beside them written as one step of the backward sweep, adding g·∂out/∂xᵢ
+# to each input's sum `_g` with no tuple and no second call. Each gives
+# exactly the numbers of its op's `local_grads` (tests/test_ops.py checks
+# every one, bit for bit); an op without one runs its `local_grads`.
+
+
+def _add_chain(node: Any, g: float) -> None:
+    a, b = node._parents
+    a._g += g  # g·1 is g, exactly
+    b._g += g
+
+
+def _mul_chain(node: Any, g: float) -> None:
+    a, b = node._parents
+    a._g += g * b.data
+    b._g += g * a.data
+
+
+def _add_const_chain(node: Any, g: float) -> None:
+    node._parents[0]._g += g
+
+
+def _mul_const_chain(node: Any, g: float) -> None:
+    node._parents[0]._g += g * node._arg
+
+
+def _pow_chain(node: Any, g: float) -> None:
+    (x,), n = node._parents, node._arg
+    x._g += g * (n * x.data ** (n - 1) if n != 0 else 0.0)
+
+
+def _exp_chain(node: Any, g: float) -> None:
+    node._parents[0]._g += g * node.data
+
+
+def _tanh_chain(node: Any, g: float) -> None:
+    out = node.data
+    node._parents[0]._g += g * (1 - out * out)
+
+
+def _sigmoid_chain(node: Any, g: float) -> None:
+    out = node.data
+    node._parents[0]._g += g * (out * (1 - out))
+
+
+def _relu_chain(node: Any, g: float) -> None:
+    x = node._parents[0]
+    x._g += g * (1.0 if x.data > 0.0 else 0.0)
+
+
+def _leaky_relu_chain(node: Any, g: float) -> None:
+    x, slope = node._parents[0], node._arg
+    x._g += g * (slope + (1 - slope) * (1.0 if x.data > 0.0 else 0.0))
+
+
+def _sum_chain(node: Any, g: float) -> None:
+    for x in node._parents:
+        x._g += g
+
+
+def _dot_chain(node: Any, g: float) -> None:
+    xs = node._parents
+    n = len(xs) // 2
+    for w, x in zip(xs[:n], xs[n:]):  # noqa: B905 - halves of one tuple
+        w._g += g * x.data
+    for w, x in zip(xs[:n], xs[n:]):  # noqa: B905 - the same order as _dot_grads: ws, then xs
+        x._g += g * w.data
+
+
+def _dot_const_chain(node: Any, g: float) -> None:
+    for w, c in zip(node._parents, node._arg):  # noqa: B905 - one constant per input
+        w._g += g * c
+
+
+# ---------------------------------------------------------------------------
 # The table.
 
 ADD = Op(
@@ -276,6 +358,7 @@ ADD = Op(
     notation=lambda a, b: a + b,
     formula="∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1",
     arity=2,
+    chain=_add_chain,
 )
 MUL = Op(
     "mul",
@@ -285,6 +368,7 @@ MUL = Op(
     notation=lambda a, b: a * b,
     formula="∂(a·b)/∂a = b, ∂(a·b)/∂b = a",
     arity=2,
+    chain=_mul_chain,
 )
 # A number operand is kept as the op's parameter, not made into a leaf:
 # `y * 0.999` is one node, as PyTorch treats Python scalars.
@@ -296,6 +380,7 @@ ADD_CONST = Op(
     notation=lambda x, c: x + c,
     formula="∂(x + c)/∂x = 1",
     param=Param("c"),
+    chain=_add_const_chain,
 )
 MUL_CONST = Op(
     "mul_const",
@@ -305,6 +390,7 @@ MUL_CONST = Op(
     notation=lambda x, c: c * x,
     formula="∂(c·x)/∂x = c",
     param=Param("c"),
+    chain=_mul_const_chain,
 )
 POW = Op(  # x ** n for a number n
     "pow",
@@ -316,6 +402,7 @@ POW = Op(  # x ** n for a number n
     # negative, fractional, zero and integer exponents
     param=Param("n", choices=(-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)),
     kinks=(0.0,),
+    chain=_pow_chain,
 )
 VPOW = Op(  # a ** b for a Value b
     "vpow",
@@ -334,6 +421,7 @@ EXP = Op(
     symbol="exp",
     latex=r"\exp\left({x}\right)",
     formula="d(eˣ)/dx = eˣ",
+    chain=_exp_chain,
 )
 LOG = Op(
     "log",
@@ -361,6 +449,7 @@ TANH = Op(
     latex=r"\tanh\left({x}\right)",
     formula="f'(x) = 1 − f(x)²",
     activation=True,
+    chain=_tanh_chain,
 )
 SIGMOID = Op(
     "sigmoid",
@@ -370,6 +459,7 @@ SIGMOID = Op(
     latex=r"\sigma\left({x}\right)",
     formula="f'(x) = f(x)(1 − f(x))",
     activation=True,
+    chain=_sigmoid_chain,
 )
 SOFTPLUS = Op(
     "softplus",
@@ -387,6 +477,7 @@ RELU = Op(
     formula="f'(x) = 1 if x > 0 else 0",
     activation=True,
     kinks=(0.0,),
+    chain=_relu_chain,
 )
 LEAKY_RELU = Op(
     "leaky_relu",
@@ -397,6 +488,7 @@ LEAKY_RELU = Op(
     activation=True,
     param=Param("slope", low=0.0, high=0.5, default=0.01),  # PyTorch's default slope
     kinks=(0.0,),
+    chain=_leaky_relu_chain,
 )
 ABS = Op(
     "abs",
@@ -436,6 +528,7 @@ SUM = Op(
     notation=_sum_notation,
     formula="∂(Σ xᵢ)/∂xᵢ = 1",
     arity=None,
+    chain=_sum_chain,
 )
 DOT = Op(  # Σ wᵢ·xᵢ over (w₁..wₙ, x₁..xₙ)
     "dot",
@@ -446,6 +539,7 @@ DOT = Op(  # Σ wᵢ·xᵢ over (w₁..wₙ, x₁..xₙ)
     formula="∂(Σ wᵢ·xᵢ)/∂wᵢ = xᵢ, ∂(Σ wᵢ·xᵢ)/∂xᵢ = wᵢ",
     arity=None,
     arity_multiple=2,
+    chain=_dot_chain,
 )
 # A neuron fed raw numbers (a first layer's pixels): the numbers are the
 # op's parameter, as in mul_const, not leaves. Backward then touches only
@@ -459,6 +553,7 @@ DOT_CONST = Op(  # Σ wᵢ·cᵢ over (w₁..wₙ) with the numbers (c₁..cₙ)
     formula="∂(Σ wᵢ·cᵢ)/∂wᵢ = cᵢ",
     arity=None,
     param=Param("cs", per_input=True),
+    chain=_dot_const_chain,
 )
 
 # Every Op defined above, in the order defined: nothing to keep in step by hand.

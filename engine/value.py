@@ -38,13 +38,14 @@ class Value:
         label: a name shown in pictures and derivations, e.g. ``"w1"``.
     """
 
-    __slots__ = ("_arg", "_op", "_parents", "data", "grad", "label")
+    __slots__ = ("_arg", "_g", "_op", "_parents", "data", "grad", "label")
     data: float
     grad: float
     label: str
     _parents: tuple[Value, ...]
     _op: ops.Op | None
     _arg: float | tuple[float, ...] | None
+    _g: Any  # scratch for the backward sweep: the derivative being summed; None outside one
     __array_ufunc__ = None  # numpy scalars hand `np.float64(2) * v` over to Value
 
     def __new__(cls, data: Any, label: str = "") -> Value:
@@ -219,8 +220,7 @@ class Value:
         twice without zeroing in between doubles every gradient. Use
         `engine.zero_grad(self)` (or an optimizer's zero_grad()) between steps.
         """
-        for node, g in graph.backprop(self, 1.0).items():
-            node.grad += g
+        graph.backprop(self, 1.0)
 
     def detach(self) -> Value:
         """A new leaf with the same data and no history."""
@@ -269,6 +269,7 @@ def _node(
     node._parents = parents
     node._op = op
     node._arg = arg
+    node._g = None
     return node
 
 

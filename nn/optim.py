@@ -64,6 +64,10 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, momentum, decay, buffers = self.lr, self.momentum, self.weight_decay, self._buffers
+        if not (momentum or decay):  # plain w ← w − lr·g: the same formula, one pass with nothing else
+            for p in self.params:
+                p.data -= lr * p.grad
+            return
         for i, p in enumerate(self.params):
             g = p.grad
             if decay:

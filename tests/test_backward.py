@@ -272,3 +272,17 @@ def test_detect_anomaly_forgets_its_nodes_when_it_ends():
         Value(1.0) * 2
         assert state.sites
     assert not state.sites
+
+
+def test_an_error_mid_sweep_leaves_the_graph_ready_for_the_next_one():
+    x = Value(0.0)
+    y = x.sqrt() + x  # d√x/dx is infinite at 0: backward raises
+    with pytest.raises(ValueError, match=r"sqrt: its derivative at \[0\.0\] is not finite"):
+        y.backward()
+    nodes = engine.topological_order(y)
+    assert all(node._g is None for node in nodes)
+    assert all(node.grad == 0.0 for node in nodes)  # a failed backward changes no .grad
+    x.data = 4.0
+    z = x.sqrt() + x
+    z.backward()
+    assert x.grad == 0.25 + 1.0

@@ -88,3 +88,21 @@ def test_sigmoid_derivative_is_f_times_one_minus_f(z):
     f = x.sigmoid()
     f.backward()
     assert x.grad == f.data * (1 - f.data)
+
+
+@given(expressions())
+def test_the_chain_steps_and_the_rules_give_the_same_gradients_bit_for_bit(expr):
+    """Under detect_anomaly() the sweep runs every op's general rule; outside it, the chain steps."""
+    output, leaves = expr
+    fast = engine.gradients(output, leaves)
+    with engine.detect_anomaly():
+        general = engine.gradients(output, leaves)
+    assert fast == general
+
+
+@given(expressions())
+def test_a_sweep_leaves_no_scratch_behind(expr):
+    output, leaves = expr
+    output.backward()
+    engine.gradients(output, leaves, create_graph=True)
+    assert all(node._g is None for node in engine.topological_order(output))
