@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import reprlib
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,9 @@ def topological_order(*roots: Value) -> list[Value]:
 
 
 # The sweep's marks in a node's scratch slot `_g` (None outside a sweep).
+# The slot is shared by every sweep over a node, so sweeps take turns: two
+# threads differentiating graphs that share parameters must not interleave.
+_SWEEPING = threading.RLock()
 _EXPANDED = object()  # its inputs are being placed; it goes next
 _NOTHING_YET = object()  # create_graph: no share arrived yet (0.0 + v would add a node to the new graph)
 
@@ -83,6 +87,11 @@ def backprop(
     On floats an op's `chain` (its rule written as one chain-rule step)
     runs when it has one; under `detect_anomaly()` every share is checked.
     """
+    with _SWEEPING:
+        _sweep(root, seed, into, create_graph)
+
+
+def _sweep(root: Value, seed: Any, into: dict[Value, Any] | None, create_graph: bool) -> None:
     anomaly = state.anomaly
     interior, leaves = _sweep_order(root, _NOTHING_YET if create_graph else 0.0)
     root._g = seed

@@ -286,3 +286,30 @@ def test_an_error_mid_sweep_leaves_the_graph_ready_for_the_next_one():
     z = x.sqrt() + x
     z.backward()
     assert x.grad == 0.25 + 1.0
+
+
+def test_threads_differentiating_graphs_that_share_parameters_each_get_their_own_gradients():
+    import threading
+
+    w = Value(0.5, label="w")
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            for _ in range(200):
+                y = w
+                for _ in range(50):
+                    y = (y * w + k).tanh()
+                expected = engine.gradients(y, [w])
+                assert engine.gradients(y, [w]) == expected
+            results[k] = expected
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in (0.1, 0.2, 0.3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 3
+    assert w._g is None
