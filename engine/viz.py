@@ -422,7 +422,9 @@ def _html_text(text: str) -> str:
     labels, and `\N`, `\G` there as the node's and the graph's names.
     """
     text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\\", "\\\\")
-    return html.escape(text, quote=True).replace("\t", " ").replace("\n", "<BR/>")
+    # "]" right after a tag is a syntax error to dot's HTML-label parser ("<B>]</B>"): an entity is not.
+    text = html.escape(text, quote=True).replace("]", "&#93;")
+    return text.replace("\t", " ").replace("\n", "<BR/>")
 
 
 def _html(text: str) -> str:

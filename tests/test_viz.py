@@ -268,6 +268,7 @@ def test_without_the_graphviz_package_engine_works_and_viz_names_it():
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cn", "Co")), min_size=1, max_size=30))
 @example("\\\x1f")  # dot once showed a backslash before an escaped control character as nothing
 @example("A\\NB")  # \N is the node's name to dot, even in HTML-like labels
+@example("]")  # right after <B>, a syntax error to dot's HTML-label parser
 @example("\\\\")
 def test_any_label_renders_as_its_own_text(label):
     x = Value(2.0, label=label)
