@@ -254,8 +254,9 @@ def _dot_grads(out: Any, *xs: Any) -> tuple[Any, ...]:
 
 
 def _dot_const(*ws_and_cs: Any) -> float:
-    # (w₁..wₙ, (c₁..cₙ)): the constants are the op's parameter, after the inputs.
-    return math.fsum(map(mul, ws_and_cs[:-1], ws_and_cs[-1]))
+    # (w₁..wₙ, (c₁..cₙ)): the constants are the op's parameter, after the inputs;
+    # map stops with them, at the last weight.
+    return math.fsum(map(mul, ws_and_cs, ws_and_cs[-1]))
 
 
 def _sum_notation(*xs: Any) -> Any:

@@ -14,6 +14,7 @@ import math
 import numbers
 import reprlib
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any, cast
 
 from engine import graph, ops
@@ -86,14 +87,17 @@ class Value:
         # Fast paths for one and two inputs: the common case, worth ~40% here.
         # (graph.backprop has the same three; a shared helper for both cost
         # ~30% of forward and backward, one more call per node.)
-        if arg is not None:
-            data = op.forward(*[p.data for p in parents], arg)
+        if arg is not None:  # a number operand (add_const, mul_const, pow), or dot_const's numbers
+            if len(parents) == 1:
+                data = op.forward(parents[0].data, arg)
+            else:
+                data = op.forward(*map(_DATA, parents), arg)
         elif len(parents) == 2:
             data = op.forward(parents[0].data, parents[1].data)
         elif len(parents) == 1:
             data = op.forward(parents[0].data)
         else:
-            data = op.forward(*[p.data for p in parents])
+            data = op.forward(*map(_DATA, parents))
         # Under no_grad() the result is a constant.
         out = _node(data, parents, op, arg) if state.grad_enabled else _node(data, (), None, None)
         if state.anomaly:
@@ -251,6 +255,7 @@ def _short(x: float) -> str:
 
 
 _new = object.__new__
+_DATA = attrgetter("data")  # a node's number, in C: faster than a comprehension over 784 inputs
 
 
 def _node(
