@@ -32,7 +32,9 @@ from engine.symbolic import Sym, latex_name, number_text
 from engine.value import Value
 
 # Sum and product over paths against the engine's gradient: relative to the
-# size of the terms, so that paths cancelling to ~0 are judged fairly.
+# size of the terms (Σ over every path, through unlabelled nodes too, of
+# |its product|), so that terms cancelling to ~0 are judged fairly: summed
+# in another order, 1 − 1 + 2⁻¹⁰²² is 0 or 2⁻¹⁰²².
 TOLERANCE = 1e-12
 # How many paths, definitions and factors `str()` lists one by one.
 SHOWN = 24
@@ -48,6 +50,8 @@ class Factor:
         of, wrt: their names.
         expression: the factor written with labels, and its value.
         rules: the ops passed through, whose rules it was built from.
+        size: Σ |product of local derivatives| over the paths it folds in
+            (≥ |value|; more when they cancel).
     """
 
     top: Value
@@ -56,6 +60,7 @@ class Factor:
     wrt: str
     expression: Sym
     rules: tuple[Op, ...]
+    size: float
 
     @property
     def name(self) -> str:
@@ -79,10 +84,11 @@ class Factor:
 
 @dataclass(frozen=True, eq=False)
 class Path:
-    """One path from output down to wrt: its factors, top first, and their product."""
+    """One path from output down to wrt: its factors, top first, their product and its size."""
 
     factors: tuple[Factor, ...]
     value: float
+    size: float
 
     def __str__(self) -> str:
         return " · ".join(f.name for f in self.factors) or "1"
@@ -118,7 +124,7 @@ class Derivation:
         self.definitions = definitions
         self.value = math.fsum(p.value for p in paths)
         (self.gradient,) = gradients(self.output, [self.wrt])
-        scale = max(abs(self.gradient), math.fsum(abs(p.value) for p in paths))
+        scale = max(abs(self.gradient), math.fsum(p.size for p in paths))
         difference = abs(self.value - self.gradient)
         self.relative_difference = difference / scale if scale else difference
         self.agrees = self.relative_difference <= TOLERANCE
@@ -319,6 +325,7 @@ def _factors_below(
     inside the region have passed their share down.
     """
     grads: dict[Value, Sym] = {top: Sym.number(1.0)}
+    sizes: dict[Value, float] = {top: 1.0}  # Σ |product| over the paths down to each node
     via: dict[Value, tuple[Op, ...]] = {top: ()}
     heap = [-index[top]]  # the latest node first: its uses are all done
     bottoms: list[Value] = []
@@ -342,6 +349,7 @@ def _factors_below(
             if parent not in reaches:
                 continue
             contribution = d * g  # local first: w5·y_pred·(1 − y_pred) reads bottom-up
+            sizes[parent] = sizes.get(parent, 0.0) + abs(d.data if isinstance(d, Sym) else d) * sizes[node]
             if not isinstance(contribution, Sym):
                 contribution = Sym.number(contribution)
             if parent in grads:
@@ -354,7 +362,7 @@ def _factors_below(
             via[parent] = tuple({id(o): o for o in (*via.get(parent, ()), *via[node], op)}.values())
     first_met = _preorder(top, grads, writer)  # factors in the order the inputs are read
     bottoms.sort(key=first_met.__getitem__)
-    return [Factor(top, b, writer.name(top), writer.name(b), grads[b], via[b]) for b in bottoms]
+    return [Factor(top, b, writer.name(top), writer.name(b), grads[b], via[b], sizes[b]) for b in bottoms]
 
 
 def _preorder(top: Value, region: dict[Value, Sym], writer: Writer) -> dict[Value, int]:
@@ -377,10 +385,11 @@ def _paths(output: Value, wrt: Value, steps: dict[Value, list[Factor]]) -> Itera
     while stack:
         node, factors = stack.pop()
         if node is wrt:
-            value = 1.0
+            value = size = 1.0
             for f in factors:
                 value *= f.value
-            yield Path(factors, value)
+                size *= f.size
+            yield Path(factors, value, size)
             continue
         for f in reversed(steps.get(node, [])):
             stack.append((f.bottom, (*factors, f)))

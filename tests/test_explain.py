@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import engine
 import nn
 from engine import Value, explain, gradients
 from engine.testing import expressions
@@ -200,3 +201,13 @@ def test_the_sum_over_paths_is_the_engines_gradient_however_nodes_are_labelled(e
         (g,) = gradients(output, [x])
         assert d.agrees, str(d)
         assert math.isclose(d.value, g, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_terms_that_cancel_inside_a_factor_are_judged_by_their_size():
+    """1 − 1 + 2⁻¹⁰²² is 0 or 2⁻¹⁰²² by the order it is summed in: explain and the engine may
+    differ by that, and the check is relative to the terms (2), not to the total."""
+    x = Value(0.0)
+    output = engine.sum([engine.dot([x, x], [1.0, -1.0]), x * 2.0**-1022])
+    d = explain(output, x)
+    assert d.factors[0].size == 2.0 + 2.0**-1022
+    assert d.agrees and d.relative_difference <= 2.0**-1022
