@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import mul
 from typing import Any
@@ -228,9 +228,22 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
 
 
+def _fsum(terms: Callable[[], Iterable[float]]) -> float:
+    """Σ terms(), exactly rounded (math.fsum) where that is finite; otherwise
+    what a chain of `+` gives under IEEE (inf, −inf or nan), where fsum would
+    raise on inf + −inf or on an overflow along the way."""
+    try:
+        return math.fsum(terms())
+    except (ValueError, OverflowError):
+        total = 0.0
+        for t in terms():
+            total += t
+        return total
+
+
 def _dot(*xs: float) -> float:
     n = len(xs) // 2
-    return math.fsum(map(mul, xs[:n], xs[n:]))
+    return _fsum(lambda: map(mul, xs[:n], xs[n:]))
 
 
 def _pow_grads(out: Any, a: Any, n: float) -> tuple[Any]:
@@ -256,7 +269,7 @@ def _dot_grads(out: Any, *xs: Any) -> tuple[Any, ...]:
 def _dot_const(*ws_and_cs: Any) -> float:
     # (w₁..wₙ, (c₁..cₙ)): the constants are the op's parameter, after the inputs;
     # map stops with them, at the last weight.
-    return math.fsum(map(mul, ws_and_cs, ws_and_cs[-1]))
+    return _fsum(lambda: map(mul, ws_and_cs, ws_and_cs[-1]))
 
 
 def _sum_notation(*xs: Any) -> Any:
@@ -523,7 +536,7 @@ SIGN = Op(
 )
 SUM = Op(
     "sum",
-    forward=lambda *xs: math.fsum(xs),
+    forward=lambda *xs: _fsum(lambda: xs),
     local_grads=lambda out, *xs: (1.0,) * len(xs),
     symbol="Σ",
     notation=_sum_notation,

@@ -313,3 +313,22 @@ def test_threads_differentiating_graphs_that_share_parameters_each_get_their_own
         t.join()
     assert not errors and len(results) == 3
     assert w._g is None
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda: engine.sum([Value(math.inf), Value(-math.inf)]), "nan"),
+        (lambda: engine.sum([Value(1e308), Value(1e308), Value(-1e308)]), "inf"),  # as (a + b) + c
+        (lambda: engine.dot([1e308, 1e308], [Value(10.0), Value(-10.0)]), "nan"),  # dot_const
+        (lambda: engine.dot([Value(1e308), Value(2.0)], [Value(10.0), Value(1.0)]), "inf"),  # dot
+        (lambda: engine.sum([Value(0.1)] * 10), "1.0"),  # exactly rounded where finite
+    ],
+)
+def test_sums_follow_ieee_where_fsum_would_raise_and_stay_exact_where_finite(make, expected):
+    assert repr(make().data) == expected
+
+
+def test_a_diverging_sum_is_named_by_detect_anomaly_not_a_cryptic_fsum_error():
+    with engine.detect_anomaly(), pytest.raises(FloatingPointError, match=r"sum produced nan"):
+        engine.sum([Value(math.inf), Value(-math.inf)])
