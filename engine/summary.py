@@ -90,7 +90,8 @@ def summarise(order: list[Value], root: Value, max_nodes: int) -> Summary:
 
 
 def _natural(text: str) -> list[Any]:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+    # isdecimal, not isdigit: "²" is a digit to isdigit but no number to int()
+    return [int(t) if t.isdecimal() else t for t in re.split(r"(\d+)", text)]
 
 
 def _label_parts(node: Value) -> list[str]:

@@ -306,3 +306,13 @@ def test_a_derivation_passed_in_must_be_of_the_same_output_and_wrt(alice):
     assert reused.source == draw_derivation(alice.L, alice.w1).source
     with pytest.raises(ValueError, match=r"derivation given is ∂L/∂w1, not of this output"):
         draw_derivation(alice.L, alice.w5, derivation=d)
+
+
+def test_a_summary_sorts_labels_with_superscript_digits():
+    x = Value(1.0, label="x1²")
+    y = x
+    for i in range(50):
+        y = y * x
+        y.label = f"L{i % 3}².N{i}"
+    source = draw_dot(y, max_nodes=5).source
+    assert "more than max_nodes=5" in source
