@@ -60,6 +60,9 @@ def binary_cross_entropy(y_true: Any, y_pred: Any) -> Value:
     for t, p in _pairs(y_true, y_pred, "binary_cross_entropy"):
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(f"binary_cross_entropy: y_pred must be a probability in [0, 1], got {p.data!r}")
+        label = lift(t).data
+        if not 0.0 <= label <= 1.0:
+            raise ValueError(f"binary_cross_entropy: y_true must be a label in [0, 1], got {label!r}")
         terms.append(-(_clamped_log(p) * t + _clamped_log(1 - p) * (1 - t)))
     return _mean(terms)
 

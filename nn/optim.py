@@ -100,6 +100,8 @@ class Adam(Optimizer):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (_check("beta1", betas[0], 0.0, 1.0), _check("beta2", betas[1], 0.0, 1.0))
         self.eps = _check("eps", eps, low=0.0)
+        if self.eps == 0.0:  # √v is 0 until a parameter gets a gradient: m/(0 + 0) would divide by zero
+            raise ValueError("eps must be > 0 (it keeps Adam's step finite where √v is 0), got 0")
         self.weight_decay = _check("weight_decay", weight_decay, low=0.0)
         self.t = 0
         self._m = [0.0] * len(self.params)

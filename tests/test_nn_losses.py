@@ -104,6 +104,8 @@ def test_bce_and_mse_equal_pytorchs(torch):
             ValueError,
             "y_pred must be a probability in \\[0, 1\\], got 1.5",
         ),
+        (lambda: nn.binary_cross_entropy(2, 0.5), ValueError, r"y_true must be a label in \[0, 1\], got 2.0"),
+        (lambda: nn.binary_cross_entropy([1, -1], [0.5, 0.5]), ValueError, r"label in \[0, 1\], got -1.0"),
         (lambda: nn.hinge_loss([0], [0.5]), ValueError, "hinge_loss: labels must be -1 or \\+1, got 0.0"),
         (lambda: nn.cross_entropy([1.0, 2.0], 2), ValueError, "target class 2 is out of range for 2 logits"),
         (lambda: nn.cross_entropy([1.0, 2.0], [1.0]), ValueError, "1 target probabilities for 2 logits"),

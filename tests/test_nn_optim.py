@@ -62,6 +62,7 @@ def test_repr_shows_the_settings():
             r"beta2 must be a number in \[0.0, 1.0\)",
         ),
         (lambda: nn.Adam([Value(1.0)], eps="1"), ValueError, "eps must be a number"),
+        (lambda: nn.Adam([Value(1.0)], eps=0), ValueError, r"eps must be > 0 \(it keeps Adam's step finite"),
     ],
 )
 def test_bad_settings_name_what_was_wrong(make, error, message):
