@@ -155,7 +155,13 @@ class Module:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        Module.kinds[cls.__name__] = cls
+        Module.kinds[Module.kind_of(cls)] = cls
+
+    @staticmethod
+    def kind_of(cls: type[Module]) -> str:
+        """The name a saved file gives the class: `MLP` for nn's own, `module.Class`
+        for any other, so that a class of yours named MLP is not taken for nn's."""
+        return cls.__name__ if cls.__module__ == __name__ else f"{cls.__module__}.{cls.__qualname__}"
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this architecture (JSON-ready)."""
@@ -163,9 +169,14 @@ class Module:
 
     def describe(self) -> str:
         """Its architecture in one line: `MLP(2, [2, 1], activation=['sigmoid', 'sigmoid'])`."""
-        config = self.config()
-        sizes = [repr(v) for k, v in config.items() if k != "activation"]
-        return f"{type(self).__name__}({', '.join(sizes)}, activation={config['activation']!r})"
+        try:
+            config = self.config()
+        except NotImplementedError:  # a module of yours that says nothing of its architecture
+            return type(self).__name__
+        parts = [repr(v) for k, v in config.items() if k != "activation"]
+        if "activation" in config:
+            parts.append(f"activation={config['activation']!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
     def to_torch(self) -> Any:
         """An equivalent `torch.nn.Sequential` (float64) with the same weights; needs torch."""

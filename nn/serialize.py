@@ -37,7 +37,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     document = {
         "format": FORMAT,
         "version": VERSION,
-        "model": type(model).__name__,
+        "model": Module.kind_of(type(model)),
         "config": model.config(),
         "state": state,
     }

@@ -6,6 +6,7 @@ import os
 import pytest
 
 import nn
+from engine import Value
 
 
 @pytest.mark.parametrize(
@@ -166,3 +167,28 @@ def test_a_missing_file_is_an_os_error(tmp_path):
 def test_save_takes_only_models(tmp_path):
     with pytest.raises(TypeError, match="save takes a Neuron, Layer or MLP, got dict"):
         nn.save({"w": 1.0}, tmp_path / "x.json")
+
+
+def test_a_class_of_yours_named_mlp_does_not_take_over_loading(tmp_path):
+    net = nn.MLP(2, [2, 1], seed=0)
+    nn.save(net, tmp_path / "net.json")
+
+    class MLP(nn.Module):  # a user's own class that happens to share the name
+        def __init__(self, **config):
+            raise AssertionError("nn.load built the user's MLP")
+
+    back = nn.load(tmp_path / "net.json")
+    assert type(back) is nn.MLP and back.state_dict() == net.state_dict()
+    assert nn.Module.kind_of(MLP).endswith(".MLP") and nn.Module.kind_of(MLP) != "MLP"
+
+
+def test_a_module_of_yours_without_config_is_described_by_its_name_when_a_state_does_not_fit():
+    class Scale(nn.Module):
+        def __init__(self):
+            self.k = Value(2.0)
+
+        def _members(self):
+            return [("k", self.k)]
+
+    with pytest.raises(ValueError, match=r"state dict does not match Scale: missing 1 key\(s\) \('k'\)"):
+        Scale().load_state_dict({})
