@@ -26,6 +26,7 @@ def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False
     """
     if not isinstance(output, Value):
         raise TypeError(f"gradients: output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)  # a generator too: read once, here
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(x).__name__}")

@@ -127,7 +127,9 @@ class Derivation:
         scale = max(abs(self.gradient), math.fsum(p.size for p in paths))
         difference = abs(self.value - self.gradient)
         self.relative_difference = difference / scale if scale else difference
-        self.agrees = self.relative_difference <= TOLERANCE
+        # nan and nan, or inf and inf, are the same answer: no difference to measure.
+        same = self.value == self.gradient or (math.isnan(self.value) and math.isnan(self.gradient))
+        self.agrees = same or self.relative_difference <= TOLERANCE
 
     @property
     def name(self) -> str:
@@ -238,6 +240,8 @@ def explain(output: Value, wrt: Value, max_paths: int = 10_000) -> Derivation:
     for what, v in (("output", output), ("wrt", wrt)):
         if not isinstance(v, Value):
             raise TypeError(f"explain: {what} must be a Value, got {type(v).__name__}")
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
+        raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
     order = topological_order(output)
     index = {node: i for i, node in enumerate(order)}
     reaches = _depending_on(wrt, order, index)

@@ -298,7 +298,14 @@ def _number(x: Any) -> float | None:
     """`x` as a float if it is a real number, else None."""
     if type(x) is float:
         return x
-    return float(x) if isinstance(x, numbers.Real) else None
+    if not isinstance(x, numbers.Real):
+        return None
+    try:
+        return float(x)
+    except OverflowError:  # an int past ±1.8e308
+        raise ValueError(
+            f"{reprlib.repr(x)} is too large for a float (the largest is about 1.8e308)"
+        ) from None
 
 
 def _lift(x: Any) -> Value | None:

@@ -62,7 +62,7 @@ def _inputs(x: Any, nin: int, who: Module) -> tuple[float, ...] | tuple[Value, .
     when every one is a number, else as Values (numbers made constant leaves)."""
     if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
         x = (x,)
-    elif isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+    elif isinstance(x, (str, bytes, set, frozenset, dict)) or not isinstance(x, Iterable):  # no order
         raise TypeError(f"{who!r} takes a list of {nin} numbers or Values, got {type(x).__name__}")
     x = tuple(x)
     if len(x) != nin:
@@ -300,7 +300,7 @@ class MLP(Module):
     def __init__(
         self, nin: int, nouts: Sequence[int], activation: str | Sequence[str] | None = None, seed: Seed = None
     ) -> None:
-        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
+        if isinstance(nouts, (int, str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         if activation is None:
             activations = ["relu"] * (len(nouts) - 1) + ["linear"]

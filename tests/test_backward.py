@@ -332,3 +332,8 @@ def test_sums_follow_ieee_where_fsum_would_raise_and_stay_exact_where_finite(mak
 def test_a_diverging_sum_is_named_by_detect_anomaly_not_a_cryptic_fsum_error():
     with engine.detect_anomaly(), pytest.raises(FloatingPointError, match=r"sum produced nan"):
         engine.sum([Value(math.inf), Value(-math.inf)])
+
+
+def test_gradients_reads_a_generator_of_inputs():
+    x, w = Value(2.0), Value(3.0)
+    assert engine.gradients(x * w, (v for v in (x, w))) == [3.0, 2.0]

@@ -211,3 +211,15 @@ def test_terms_that_cancel_inside_a_factor_are_judged_by_their_size():
     d = explain(output, x)
     assert d.factors[0].size == 2.0 + 2.0**-1022
     assert d.agrees and d.relative_difference <= 2.0**-1022
+
+
+def test_nan_and_nan_or_inf_and_inf_agree():
+    x = Value(math.nan, label="x")
+    assert explain(x * x, x).agrees  # 2x is nan both ways
+    y = Value(1e308, label="y")
+    assert explain((y * 10) * y, y).agrees  # inf both ways
+
+
+def test_explain_refuses_a_max_paths_that_is_not_a_positive_int():
+    with pytest.raises(ValueError, match="explain: max_paths must be a positive int, got -1"):
+        explain(Value(1.0), Value(2.0), max_paths=-1)

@@ -223,6 +223,8 @@ def test_load_state_dict_names_the_architecture_on_mismatch():
         (lambda: nn.Layer(2, 0), ValueError, "nout must be a positive int, got 0"),
         (lambda: nn.MLP(2, 3), ValueError, "nouts must be a non-empty list of layer sizes, got 3"),
         (lambda: nn.MLP(2, []), ValueError, "nouts must be a non-empty list"),
+        (lambda: nn.MLP(2, b"\x01"), ValueError, r"nouts must be a non-empty list of layer sizes, got b'"),
+        (lambda: nn.Neuron(2)({1, 2}), TypeError, r"LinearNeuron\(2\) takes a list of 2 numbers .*, got set"),
         (lambda: nn.MLP(2, [3, 1], ["relu"]), ValueError, "MLP has 2 layers but 1 activations were given"),
         (lambda: nn.MLP(2, [3, 1], ["relu", []]), ValueError, r"unknown activation \[\]"),
     ],

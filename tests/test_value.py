@@ -187,3 +187,11 @@ def test_zero_power_has_zero_derivative_even_at_zero():
     x = Value(0.0)
     (x**0).backward()
     assert x.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: Value(10**400), lambda: Value(1.0) + 10**400, lambda: Value(2.0) * -(10**400)]
+)
+def test_an_int_too_large_for_a_float_is_a_clear_value_error(make):
+    with pytest.raises(ValueError, match=r"is too large for a float \(the largest is about 1.8e308\)"):
+        make()
