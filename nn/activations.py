@@ -85,11 +85,17 @@ def softmax(zs: Sequence[Any]) -> list[Value]:
 
 
 def log_softmax(zs: Sequence[Any]) -> list[Value]:
-    """zᵢ − log Σⱼ e^zⱼ, computed as zᵢ − m − log Σⱼ e^(zⱼ − m) with m = max z (stable)."""
+    """zᵢ − log Σⱼ e^zⱼ, computed as (zᵢ − m) − log Σⱼ e^(zⱼ − m) with m = max z.
+
+    Stable, and accurate at any magnitude: the shifted logits are formed
+    first (exactly 0 for the largest), so adding m back never swallows the
+    small log-sum (logits of 1e17 give −ln 2 each, not 0).
+    """
     zs = _logits(zs, "log_softmax")
     top = max(z.data for z in zs)
-    log_total = engine.sum((z - top).exp() for z in zs).log() + top
-    return [z - log_total for z in zs]
+    shifted = [z - top for z in zs]
+    log_total = engine.sum(s.exp() for s in shifted).log()
+    return [s - log_total for s in shifted]
 
 
 def _logits(zs: Sequence[Any], name: str) -> list[Value]:

@@ -121,3 +121,21 @@ def test_bad_loss_arguments_name_what_was_wrong(call, error, message):
 def test_loss_of_a_single_prediction_is_not_averaged_away():
     assert nn.mse_loss(3.0, Value(1.0)).data == 4.0
     assert math.isclose(nn.binary_cross_entropy(1.0, Value(0.5)).data, math.log(2))
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e17, 1e100, 1e300])
+def test_cross_entropy_keeps_float64_accuracy_at_any_magnitude(scale):
+    torch = pytest.importorskip("torch")
+    rng = random.Random(int(math.log10(scale)))
+    for _ in range(5):
+        raw = [rng.uniform(-0.8, 0.8) * scale for _ in range(4)] + [0.5 * scale]  # two may nearly tie
+        logits = [Value(z) for z in raw]
+        loss = nn.cross_entropy(logits, 4)
+        loss.backward()
+        t = torch.tensor(raw, dtype=torch.float64, requires_grad=True)
+        theirs = torch.nn.functional.cross_entropy(t.unsqueeze(0), torch.tensor([4]))
+        theirs.backward()
+        assert loss.data == pytest.approx(theirs.item(), rel=1e-12, abs=1e-300)
+        assert [z.grad for z in logits] == pytest.approx(t.grad.tolist(), rel=1e-12, abs=1e-15)
+    equal = nn.cross_entropy([Value(scale), Value(scale)], 0)
+    assert equal.data == pytest.approx(math.log(2), rel=1e-15)
