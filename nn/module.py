@@ -51,6 +51,10 @@ def _rng(seed: Seed) -> random.Random:
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
 
 
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def _count(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{what} must be a positive int, got {value!r}")
@@ -167,6 +171,13 @@ class Module:
         """The constructor arguments that rebuild this architecture (JSON-ready)."""
         raise NotImplementedError
 
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """How many parameters `cls(**config)` has, by arithmetic, without building it;
+        None when that is not known (nn.load then builds it to see). A config
+        that is not a valid one may give any number: building it says why."""
+        return None
+
     def describe(self) -> str:
         """Its architecture in one line: `MLP(2, [2, 1], activation=['sigmoid', 'sigmoid'])`."""
         try:
@@ -250,6 +261,14 @@ class Neuron(Module):
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
 
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        nin, name = config.get("nin"), config.get("activation", "linear")
+        act = ACTIVATIONS.get(name) if isinstance(name, str) else None
+        if not isinstance(nin, int) or not _is_count(nin) or act is None:
+            return None
+        return nin + 1 + act.learned_slope
+
     def __repr__(self) -> str:
         return f"{self._act.title}Neuron({self.nin})"
 
@@ -281,6 +300,15 @@ class Layer(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        nout = config.get("nout")
+        neuron = {"nin": config.get("nin"), "activation": config.get("activation", "relu")}
+        per_neuron = Neuron.parameter_count(neuron)
+        if not isinstance(nout, int) or not _is_count(nout) or per_neuron is None:
+            return None
+        return nout * per_neuron
 
     def __repr__(self) -> str:
         return f"Layer of {_listing(self.neurons)}"
@@ -339,6 +367,19 @@ class MLP(Module):
             "nouts": self.nouts,
             "activation": [layer.activation for layer in self.layers],
         }
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        nin, nouts, activation = config.get("nin"), config.get("nouts"), config.get("activation")
+        if not isinstance(nouts, list) or not isinstance(activation, list) or len(nouts) != len(activation):
+            return None
+        total, sizes = 0, [nin, *nouts]
+        for k, act in enumerate(activation):
+            count = Layer.parameter_count({"nin": sizes[k], "nout": sizes[k + 1], "activation": act})
+            if count is None:
+                return None
+            total += count
+        return total
 
     @classmethod
     def from_torch(cls, sequential: Any) -> MLP:

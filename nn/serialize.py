@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import reprlib
 import tempfile
 from typing import Any
 
@@ -74,12 +75,15 @@ def load(path: str | os.PathLike[str]) -> Module:
         OSError: the file cannot be read.
     """
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    with open(path, "rb") as f:
+        data = f.read()
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: not valid JSON ({e}); the file may be truncated or not a model") from None
+        document = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as e:  # invalid UTF-8 or JSON, a 5,000-digit int, deep nesting
+        reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)
+        raise ValueError(
+            f"{path}: not valid JSON ({reason}); the file may be truncated or not a model"
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(
             f"{path}: not a chainrule model file (expected a JSON object with format {FORMAT!r})"
@@ -97,10 +101,23 @@ def load(path: str | os.PathLike[str]) -> Module:
     if cls is None:
         raise ValueError(f"{path}: unknown model {kind!r}; expected one of {', '.join(Module.kinds)}")
     if not isinstance(config, dict):
-        raise ValueError(f"{path}: config must be a JSON object, got {config!r}")
+        raise ValueError(f"{path}: config must be a JSON object, got {reprlib.repr(config)}")
+    state = document["state"]
+    if not isinstance(state, dict):
+        raise ValueError(
+            f"{path}: state must be a mapping of names to numbers (a JSON object), got {reprlib.repr(state)}"
+        )
+    # Count before building: a file declaring MLP(10**9, [10**9]) must cost what the file costs.
+    # A model not much bigger than the file is built, so the error names the keys that differ.
+    declared = cls.parameter_count(config)
+    if declared is not None and declared != len(state) and declared > 2 * len(state) + 10_000:
+        raise ValueError(
+            f"{path}: {kind} with config {reprlib.repr(config)} has {declared:,} parameters, "
+            f"but the file holds {len(state):,} numbers"
+        )
     model = _build(cls, config, path)
     try:
-        model.load_state_dict(document["state"])
+        model.load_state_dict(state)
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
     return model
@@ -110,7 +127,9 @@ def _build(cls: type[Module], config: dict[str, Any], path: str) -> Module:
     try:
         model = cls(**config, seed=0)  # type: ignore[call-arg]  # seeded: loading leaves `random` alone
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{path}: cannot build {cls.__name__} from config {config!r}: {e}") from None
+        raise ValueError(
+            f"{path}: cannot build {cls.__name__} from config {reprlib.repr(config)}: {e}"
+        ) from None
     if model.config() != config:
         raise ValueError(
             f"{path}: config {config!r} is not one chainrule writes (expected {model.config()!r})"

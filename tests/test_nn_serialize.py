@@ -192,3 +192,40 @@ def test_a_module_of_yours_without_config_is_described_by_its_name_when_a_state_
 
     with pytest.raises(ValueError, match=r"state dict does not match Scale: missing 1 key\(s\) \('k'\)"):
         Scale().load_state_dict({})
+
+
+@pytest.mark.parametrize(
+    "model, config",
+    [
+        ("MLP", {"nin": 10**9, "nouts": [10**9], "activation": ["relu"]}),
+        ("MLP", {"nin": 1000, "nouts": [1000], "activation": ["prelu"]}),
+        ("Layer", {"nin": 10**6, "nout": 10**6, "activation": "tanh"}),
+        ("Neuron", {"nin": 10**8, "activation": "linear"}),
+    ],
+)
+def test_a_file_declaring_a_huge_model_is_refused_by_arithmetic_before_anything_is_built(
+    tmp_path, monkeypatch, model, config
+):
+    def no_building(*args, **kwargs):
+        raise AssertionError("nn.load built the declared model")
+
+    monkeypatch.setattr(nn.serialize, "_build", no_building)
+    document = {"format": "chainrule.nn", "version": 1, "model": model, "config": config, "state": {}}
+    assert_rejected(tmp_path, json.dumps(document), r"parameters, but the file holds 0 numbers")
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b'{"format": "chainrule.nn", "state": {"a": ' + b"9" * 5000 + b"}}", "not valid JSON"),  # huge int
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON \\(nested too deeply\\)"),
+        (b'{"format": "chainrule.nn\xff"}', "not valid JSON"),  # invalid UTF-8
+    ],
+    ids=["huge int literal", "deep nesting", "invalid UTF-8"],
+)
+def test_malformed_bytes_are_a_value_error_naming_the_file(tmp_path, data, message):
+    path = tmp_path / "bad.json"
+    path.write_bytes(data)
+    with pytest.raises(ValueError, match=message) as raised:
+        nn.load(path)
+    assert str(path) in str(raised.value)
