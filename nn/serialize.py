@@ -14,7 +14,8 @@ import json
 import math
 import os
 import reprlib
-import tempfile
+import secrets
+import stat
 from typing import Any
 
 from nn.module import Module
@@ -27,7 +28,11 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
 
     The file is written next to its destination under a temporary name and
     renamed over it only once complete, so a crash or a full disk mid-write
-    leaves any earlier file at `path` intact.
+    leaves any earlier file at `path` intact. A file that is replaced keeps
+    its mode (a 0600 file stays private); a new one gets the usual mode
+    (0666 less the umask). A symlink is written through: the file it points
+    to is replaced and the link stays. Anything that is not a regular file
+    (a directory, a device such as /dev/null, a pipe) is refused.
     """
     if not isinstance(model, Module):
         raise TypeError(f"save takes a Neuron, Layer or MLP, got {type(model).__name__}")
@@ -44,25 +49,32 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     }
     text = json.dumps(document, indent=1, ensure_ascii=False)
 
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    target = os.path.realpath(os.fspath(path))  # through a symlink, to the file it names
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        mode = None  # a new file
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(
+                f"cannot save to {target}: not a regular file; expected a file path or a new one"
+            )
+        mode = stat.S_IMODE(info.st_mode)
+    folder = os.path.dirname(target)
+    # O_EXCL with mode 0o666: the umask applies as to any new file (mkstemp's 0600 would not).
+    temporary = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text + "\n")
             f.flush()
+            if mode is not None:
+                os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def load(path: str | os.PathLike[str]) -> Module:

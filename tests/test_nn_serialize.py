@@ -229,3 +229,37 @@ def test_malformed_bytes_are_a_value_error_naming_the_file(tmp_path, data, messa
     with pytest.raises(ValueError, match=message) as raised:
         nn.load(path)
     assert str(path) in str(raised.value)
+
+
+def test_save_keeps_a_replaced_files_mode_and_never_touches_the_umask(tmp_path, monkeypatch):
+    path = tmp_path / "private.json"
+    path.write_text("{}")
+    path.chmod(0o600)
+    monkeypatch.setattr(os, "umask", lambda *a: pytest.fail("nn.save changed the process-wide umask"))
+    nn.save(nn.Neuron(1, seed=0), path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert nn.load(path).state_dict() == nn.Neuron(1, seed=0).state_dict()
+
+
+def test_save_writes_through_a_symlink_and_keeps_the_link(tmp_path):
+    real = tmp_path / "real.json"
+    nn.save(nn.Neuron(1, seed=0), real)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    nn.save(nn.Neuron(1, seed=5), link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert nn.load(real).state_dict() == nn.Neuron(1, seed=5).state_dict()
+
+
+@pytest.mark.parametrize("target", ["pipe", "directory"])
+def test_save_refuses_what_is_not_a_regular_file_and_leaves_it_alone(tmp_path, target):
+    # A named pipe stands in for a device: the old save, run as root, replaced /dev/null with a file.
+    path = tmp_path / "pipe" if target == "pipe" else tmp_path
+    if target == "pipe":
+        os.mkfifo(path)
+    before = os.stat(path)
+    with pytest.raises(ValueError, match=r"not a regular file; expected a file path or a new one"):
+        nn.save(nn.Neuron(1, seed=0), path)
+    after = os.stat(path)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
