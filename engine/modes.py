@@ -1,28 +1,35 @@
 """Switches that change how the engine records: `no_grad` and `detect_anomaly`.
 
-The switches are process-wide (not per thread): this is a teaching engine
-with one thread of control, and one attribute read on the hot path is all
-they cost.
+The switches are per thread, as PyTorch's are: a thread doing inference
+under `no_grad()` leaves another thread's training alone, and threads
+entering and leaving them in any interleaving never leave a switch stuck.
+Value.apply reads one attribute per node for both (`usual`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
 
-class _State:
-    __slots__ = ("anomaly", "grad_enabled", "sites")
+class _State(threading.local):
+    """This thread's switches (each thread starts with gradients on and anomaly off)."""
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        self.usual = True  # grad_enabled and not anomaly: the one read on the hot path
         # While detect_anomaly() is on: node -> where the user's code created it.
         self.sites: dict[Any, str] = {}
+
+    def set(self, grad_enabled: bool, anomaly: bool) -> None:
+        self.grad_enabled, self.anomaly = grad_enabled, anomaly
+        self.usual = grad_enabled and not anomaly
 
 
 state = _State()
@@ -30,16 +37,16 @@ state = _State()
 
 @contextmanager
 def no_grad() -> Iterator[None]:
-    """Build no graph inside the block: every result is a constant leaf.
+    """Build no graph inside the block (in this thread): every result is a constant leaf.
 
     Works as a decorator too (``@no_grad()``), as in PyTorch.
     """
     previous = state.grad_enabled
-    state.grad_enabled = False
+    state.set(False, state.anomaly)
     try:
         yield
     finally:
-        state.grad_enabled = previous
+        state.set(previous, state.anomaly)
 
 
 def is_grad_enabled() -> bool:
@@ -48,7 +55,7 @@ def is_grad_enabled() -> bool:
 
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Raise FloatingPointError at the first nan or inf an op produces.
+    """Raise FloatingPointError at the first nan or inf an op produces (in this thread).
 
     Checks every forward result and every gradient contribution made inside
     the block; the error names the op and the line of your code that created
@@ -56,11 +63,11 @@ def detect_anomaly() -> Iterator[None]:
     until the block ends, so use it for debugging, not for training.
     """
     previous = state.anomaly
-    state.anomaly = True
+    state.set(state.grad_enabled, True)
     try:
         yield
     finally:
-        state.anomaly = previous
+        state.set(state.grad_enabled, previous)
         if not previous:
             state.sites.clear()
 

@@ -98,6 +98,8 @@ class Value:
             data = op.forward(parents[0].data)
         else:
             data = op.forward(*map(_DATA, parents))
+        if state.usual:  # gradients on, anomaly off: one read of this thread's switches
+            return _node(data, parents, op, arg)
         # Under no_grad() the result is a constant.
         out = _node(data, parents, op, arg) if state.grad_enabled else _node(data, (), None, None)
         if state.anomaly:

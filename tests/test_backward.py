@@ -337,3 +337,40 @@ def test_a_diverging_sum_is_named_by_detect_anomaly_not_a_cryptic_fsum_error():
 def test_gradients_reads_a_generator_of_inputs():
     x, w = Value(2.0), Value(3.0)
     assert engine.gradients(x * w, (v for v in (x, w))) == [3.0, 2.0]
+
+
+def test_no_grad_and_detect_anomaly_are_per_thread_in_any_interleaving():
+    import threading
+
+    steps = [threading.Event() for _ in range(4)]
+    seen = {}
+
+    def a():
+        with engine.no_grad(), engine.detect_anomaly():
+            steps[0].set()
+            steps[1].wait(5)  # b is inside its own no_grad now
+            seen["a inside"] = (Value(1.0) * 2).is_leaf
+        steps[2].set()  # a leaves first
+        steps[3].wait(5)
+
+    def b():
+        steps[0].wait(5)
+        with engine.no_grad():
+            steps[1].set()
+            steps[2].wait(5)
+            seen["b inside after a left"] = engine.is_grad_enabled()
+        steps[3].set()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    x = Value(3.0)
+    steps[1].wait(5)  # both other threads inside no_grad: this thread still builds graphs
+    y = x * x
+    for t in threads:
+        t.join(5)
+    assert seen == {"a inside": True, "b inside after a left": False}
+    assert not y.is_leaf and engine.is_grad_enabled()
+    y.backward()
+    assert x.grad == 6.0
+    assert engine.gradients(x * x, [x]) == [6.0]  # switches are all back on, in every thread
