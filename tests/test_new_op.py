@@ -10,6 +10,7 @@ import pickle
 import pytest
 from hypothesis import given, settings
 
+import engine
 from engine import OPS, Op, Value, explain, gradients
 from engine.testing import expressions, gradcheck, gradgradcheck
 
@@ -141,3 +142,13 @@ def test_a_shallow_copy_is_a_new_node_over_the_same_parents():
     y.grad = 2.0
     c = copy.copy(y)
     assert c is not y and c.parents == (x, x) and (c.data, c.grad, c.op) == (9.0, 2.0, y.op)
+
+
+def test_deepcopy_of_a_graph_a_hundred_thousand_nodes_deep():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y.tanh()
+    copied = copy.deepcopy(y)
+    assert copied is not y and copied.data == y.data
+    assert len(engine.topological_order(copied)) == 100_001
