@@ -8,6 +8,7 @@ first line is what the listing shows.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 from demos.report import Report
@@ -23,9 +24,20 @@ def describe(name: str) -> str:
 
 
 def run(name: str, out: str | Path = "out", quick: bool = False) -> Report:
-    """Run one demo, writing under `out`; returns what it wrote and found."""
+    """Run one demo, writing under `out`; returns what it wrote and found.
+
+    `out` is made (or checked) first, so a path that cannot be written is
+    said before any training, not after it.
+    """
     module = importlib.import_module(f"demos.{_known(name)}")
-    report = Report(Path(out), quick=quick)
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file where the folder should be, no permission, ...
+        raise ValueError(f"--out {out}: cannot make a folder there ({error.strerror or error})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: the folder is not writable")
+    report = Report(out, quick=quick)
     module.main(report)
     return report
 

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> Report | None:
 
     try:
         report = run(args.name, out=args.out, quick=args.quick)
-    except MissingExtra as error:
+    except (MissingExtra, ValueError) as error:
         sys.exit(f"{args.name}: {error}")
     print(f"\n{args.name} wrote {len(report.files)} file(s):")
     for path in report.files:

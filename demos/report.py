@@ -7,6 +7,8 @@ a test or a reader may want in `report.results`.
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,11 +78,15 @@ class Report:
         paths = []
         for fmt in formats:
             try:
-                rendered = Path(drawing.render(self.out / name, format=fmt, cleanup=True))
+                picture = drawing.pipe(format=fmt)  # no DOT file beside it for two runs to share
             except viz().GraphvizNotInstalled as error:
                 self.not_drawn.append(f"{name}.{fmt}")
                 self.why_not_drawn = str(error)  # says how to install it
                 continue
+            rendered = self.out / f"{name}.{fmt}"
+            temporary = rendered.with_name(f".{rendered.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            temporary.write_bytes(picture)
+            os.replace(temporary, rendered)  # whole, even with another run writing the same name
             self.files.append(rendered)
             paths.append(rendered)
         return paths

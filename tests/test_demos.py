@@ -329,3 +329,32 @@ def test_a_missing_extra_is_named_with_its_install(monkeypatch, tmp_path, name, 
         main([name, "--quick", "--out", str(tmp_path)])
     assert named in str(stopped.value.code) and "pip install 'chainrule[demos]'" in str(stopped.value.code)
     assert not list(tmp_path.iterdir())
+
+
+def test_an_out_that_cannot_be_a_folder_is_refused_before_any_training(tmp_path, monkeypatch):
+    import demos.digits
+
+    def trained(report):
+        pytest.fail("the demo ran before --out was checked")
+
+    monkeypatch.setattr(demos.digits, "main", trained)
+    taken = tmp_path / "a file"
+    taken.write_text("not a folder")
+    with pytest.raises(SystemExit, match=r"digits: --out .*a file: cannot make a folder there"):
+        main(["digits", "--out", str(taken)])
+
+
+@needs_dot
+def test_two_runs_into_the_same_out_both_finish(tmp_path):
+    pytest.importorskip("graphviz")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "demos", "neuron", "--quick", "--out", str(tmp_path)]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    runs = [subprocess.Popen(command, env=env, **pipes) for _ in range(3)]
+    results = [(run.wait(120), run.stderr.read().decode()) for run in runs]
+    for run in runs:
+        run.stdout.close()
+        run.stderr.close()
+    assert all(code == 0 for code, _ in results), results
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["neuron.png", "neuron.svg"]  # no leftovers
+    assert "0.9991" in svg_text(tmp_path / "neuron.svg")
