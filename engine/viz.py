@@ -412,6 +412,7 @@ def _num(x: float) -> str:
     return text.replace("-", "−")
 
 
+MAX_TEXT = 2_000  # characters of any one text in a picture; escaped, still well under dot's limit
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -421,6 +422,8 @@ def _html_text(text: str) -> str:
     Backslashes are doubled: dot reads `\\` as one backslash even in HTML-like
     labels, and `\N`, `\G` there as the node's and the graph's names.
     """
+    if len(text) > MAX_TEXT:  # dot fails on a label of about 16k characters
+        text = text[: MAX_TEXT - 1] + "…"
     text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\\", "\\\\")
     # "]" right after a tag is a syntax error to dot's HTML-label parser ("<B>]</B>"): an entity is not.
     text = html.escape(text, quote=True).replace("]", "&#93;")

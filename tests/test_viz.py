@@ -316,3 +316,30 @@ def test_a_summary_sorts_labels_with_superscript_digits():
         y.label = f"L{i % 3}².N{i}"
     source = draw_dot(y, max_nodes=5).source
     assert "more than max_nodes=5" in source
+
+
+@needs_dot
+def test_a_label_too_long_for_dot_is_drawn_shortened():
+    x = Value(2.0, label="q" * 20_000)  # dot fails on a label of about 16k characters
+    text = "".join(svg_of(draw_dot(x * x)).itertext())
+    assert "q" * 1_000 in text and "…" in text and "q" * 2_000 not in text
+
+
+def test_a_label_with_thousands_of_dots_is_grouped_in_a_few_passes(monkeypatch):
+    import engine.summary as summary
+
+    passes = 0
+    original = summary._boxes
+
+    def counting(*args):
+        nonlocal passes
+        passes += 1
+        return original(*args)
+
+    monkeypatch.setattr(summary, "_boxes", counting)
+    x = Value(1.0, label=".".join(["a"] * 5_000))
+    y = x
+    for _ in range(2_000):
+        y = y * 1.0001
+    assert "more than max_nodes=50" in draw_dot(y, max_nodes=50).source
+    assert passes <= 15  # one grouping per depth tried: log₂ 5,000 + 2, not 5,000
