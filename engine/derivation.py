@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -129,7 +130,9 @@ class Derivation:
         self.relative_difference = difference / scale if scale else difference
         # nan and nan, or inf and inf, are the same answer: no difference to measure.
         same = self.value == self.gradient or (math.isnan(self.value) and math.isnan(self.gradient))
-        self.agrees = same or self.relative_difference <= TOLERANCE
+        # Below the smallest normal float (2.2e-308) numbers have no relative precision left:
+        # (−0.5·x)·2 and −0.5·(2·x) differ there by a whole unit, so compare absolutely.
+        self.agrees = same or self.relative_difference <= TOLERANCE or difference < sys.float_info.min
 
     @property
     def name(self) -> str:

@@ -223,3 +223,14 @@ def test_nan_and_nan_or_inf_and_inf_agree():
 def test_explain_refuses_a_max_paths_that_is_not_a_positive_int():
     with pytest.raises(ValueError, match="explain: max_paths must be a positive int, got -1"):
         explain(Value(1.0), Value(2.0), max_paths=-1)
+
+
+def test_subnormal_results_are_compared_absolutely():
+    """−0.5·x2 + −0.5·x2 and −0.5·(2·x2) differ by a whole unit for x2 = 5e-324: below the
+    smallest normal float there is no relative precision, so the check is absolute there."""
+    x0, x2 = Value(1.0, label="x0"), Value(5e-324, label="x2")
+    u1 = x0 + x2 * x2
+    u1.label = "u1"
+    d = explain(u1**-0.5, x2)
+    assert d.value != d.gradient and d.relative_difference == 1.0  # the two sums really differ
+    assert d.agrees
