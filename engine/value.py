@@ -39,10 +39,10 @@ class Value:
         label: a name shown in pictures and derivations, e.g. ``"w1"``.
     """
 
-    __slots__ = ("_arg", "_g", "_op", "_parents", "data", "grad", "label")
+    __slots__ = ("_arg", "_g", "_label", "_op", "_parents", "data", "grad")
     data: float
     grad: float
-    label: str
+    _label: str
     _parents: tuple[Value, ...]
     _op: ops.Op | None
     _arg: float | tuple[float, ...] | None
@@ -50,9 +50,16 @@ class Value:
     __array_ufunc__ = None  # numpy scalars hand `np.float64(2) * v` over to Value
 
     def __new__(cls, data: Any, label: str = "") -> Value:
-        if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
-        return _node(data if type(data) is float else _as_float(data), (), None, None, label)
+        return _node(data if type(data) is float else _as_float(data), (), None, None, _checked_label(label))
+
+    @property
+    def label(self) -> str:
+        """A name shown in pictures and derivations, e.g. ``"w1"`` ('' for none)."""
+        return self._label
+
+    @label.setter
+    def label(self, text: str) -> None:  # checked here too: a label of 5 would break a drawing later
+        self._label = _checked_label(text)
 
     # -- copy and pickle ------------------------------------------------------
     # A graph is pickled flat, in topological order (its leaves as
@@ -272,12 +279,18 @@ def _node(
     node = _new(Value)
     node.data = data
     node.grad = grad
-    node.label = label
+    node._label = label
     node._parents = parents
     node._op = op
     node._arg = arg
     node._g = None
     return node
+
+
+def _checked_label(text: Any) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"Value label must be a str, got {type(text).__name__}")
+    return text
 
 
 def _restore_leaf(data: float, grad: float, label: str) -> Value:
@@ -301,7 +314,9 @@ def _number(x: Any) -> float | None:
     if type(x) is float:
         return x
     if not isinstance(x, numbers.Real):
-        return None
+        # numpy's bool is no numbers.Real, though Python's bool is
+        dtype = getattr(x, "dtype", None)
+        return float(x) if getattr(dtype, "kind", "") == "b" and getattr(x, "ndim", None) == 0 else None
     try:
         return float(x)
     except OverflowError:  # an int past ±1.8e308

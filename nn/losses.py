@@ -10,6 +10,7 @@ PyTorch's does.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,13 +32,16 @@ def _pairs(y_true: Any, y_pred: Any, name: str) -> list[tuple[Any, Value]]:
         return [(y_true, lift(y_pred))]
     if len(y_true) != len(y_pred):
         raise ValueError(f"{name}: y_true has {len(y_true)} values but y_pred has {len(y_pred)}")
-    if not y_true:
+    if len(y_true) == 0:  # not `not y_true`: a numpy array's truth is ambiguous
         raise ValueError(f"{name}: expected at least one prediction, got empty lists")
     return [(t, lift(p)) for t, p in zip(y_true, y_pred, strict=True)]
 
 
 def _is_list(x: Any) -> bool:
-    return isinstance(x, Sequence) and not isinstance(x, str)
+    """A list, tuple or any sequence of numbers, numpy arrays (of one or more dimensions) too."""
+    if isinstance(x, (str, bytes)):
+        return False
+    return isinstance(x, Sequence) or getattr(x, "ndim", 0) >= 1
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -96,7 +100,8 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
             "for logits, expected a list of Values"
         )
     log_p = log_softmax(logits)
-    if isinstance(target, int) and not isinstance(target, bool):
+    if isinstance(target, numbers.Integral) and not isinstance(target, bool):  # numpy ints too
+        target = int(target)
         if not 0 <= target < len(log_p):
             raise ValueError(f"cross_entropy: target class {target} is out of range for {len(log_p)} logits")
         return -log_p[target]

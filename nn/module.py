@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 import random
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -64,15 +66,15 @@ def _count(value: Any, what: str) -> int:
 def _inputs(x: Any, nin: int, who: Module) -> tuple[float, ...] | tuple[Value, ...]:
     """`x` (a list of numbers or Values, or one of them when nin is 1) as floats
     when every one is a number, else as Values (numbers made constant leaves)."""
-    if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
+    if isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool):  # one input: numpy scalars too
         x = (x,)
     elif isinstance(x, (str, bytes, set, frozenset, dict)) or not isinstance(x, Iterable):  # no order
         raise TypeError(f"{who!r} takes a list of {nin} numbers or Values, got {type(x).__name__}")
     x = tuple(x)
     if len(x) != nin:
         raise ValueError(f"{who!r} takes {nin} inputs, got {len(x)}")
-    numbers = as_floats(x)
-    return numbers if numbers is not None else tuple(lift(v) for v in x)
+    floats = as_floats(x)
+    return floats if floats is not None else tuple(lift(v) for v in x)
 
 
 class Module:
@@ -144,13 +146,18 @@ class Module:
                     if keys
                 )
             )
-        numbers = []
+        checked = []
         for name, _ in named:
             number = state[name]
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-                raise ValueError(f"state dict: {name} must be a finite number, got {number!r}")
-            numbers.append(float(number))
-        for (_, p), number in zip(named, numbers, strict=True):  # only once all are known good
+            real = isinstance(number, numbers.Real) and not isinstance(number, bool)  # numpy's too
+            try:
+                value = float(number) if real else None
+            except OverflowError:  # an int past float range
+                value = None
+            if value is None or not math.isfinite(value):
+                raise ValueError(f"state dict: {name} must be a finite number, got {reprlib.repr(number)}")
+            checked.append(value)
+        for (_, p), number in zip(named, checked, strict=True):  # only once all are known good
             p.data = number
 
     # -- architecture, for nn.save / nn.load --------------------------------

@@ -9,6 +9,7 @@ trajectory to within rounding.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 from engine import Value
@@ -41,7 +42,7 @@ class Optimizer:
 
 
 def _check(name: str, value: float, low: float, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < high:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value < high:
         raise ValueError(f"{name} must be a number in [{low}, {high}), got {value!r}")
     return float(value)
 

@@ -63,7 +63,7 @@ def fit(
         raise ValueError(
             f"fit: {len(inputs)} inputs but {len(targets)} targets; expected one target per input"
         )
-    if not inputs:
+    if len(inputs) == 0:  # not `not inputs`: a numpy array's truth is ambiguous
         raise ValueError("fit: expected at least one sample, got none")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")

@@ -195,3 +195,11 @@ def test_zero_power_has_zero_derivative_even_at_zero():
 def test_an_int_too_large_for_a_float_is_a_clear_value_error(make):
     with pytest.raises(ValueError, match=r"is too large for a float \(the largest is about 1.8e308\)"):
         make()
+
+
+def test_a_label_set_later_is_checked_as_one_given_at_construction():
+    v = Value(1.0)
+    with pytest.raises(TypeError, match="Value label must be a str, got int"):
+        v.label = 5
+    v.label = "w1"
+    assert v.label == "w1" and repr(v) == "Value(data=1.0, grad=0.0, label='w1')"
