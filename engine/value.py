@@ -68,7 +68,7 @@ class Value:
 
     def __reduce__(self) -> tuple[Any, ...]:
         if self._op is None:
-            return _restore_leaf, (self.data, self.grad, self.label)
+            return _node, (self.data, (), None, None, self.label, self.grad)
         index: dict[Value, int] = {}
         records: list[Value | tuple[Any, ...]] = []
         for node in graph.topological_order(self):
@@ -92,8 +92,8 @@ class Value:
         op and the caller's line.
         """
         # Fast paths for one and two inputs: the common case, worth ~40% here.
-        # (graph.backprop has the same three; a shared helper for both cost
-        # ~30% of forward and backward, one more call per node.)
+        # (graph._chain_by_rule has the same three for the rules; a helper shared
+        # by both cost ~30% of forward and backward, one more call per node.)
         if arg is not None:  # a number operand (add_const, mul_const, pow), or dot_const's numbers
             if len(parents) == 1:
                 data = op.forward(parents[0].data, arg)
@@ -291,10 +291,6 @@ def _checked_label(text: Any) -> str:
     if not isinstance(text, str):
         raise TypeError(f"Value label must be a str, got {type(text).__name__}")
     return text
-
-
-def _restore_leaf(data: float, grad: float, label: str) -> Value:
-    return _node(data, (), None, None, label, grad)
 
 
 def _restore_graph(records: tuple[Value | tuple[Any, ...], ...]) -> Value:

@@ -33,7 +33,7 @@ import numbers
 import random
 import reprlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from engine import Value
 from engine.value import as_floats, lift, weighted_sum
@@ -53,12 +53,12 @@ def _rng(seed: Seed) -> random.Random:
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _count(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not _is_count(value):
         raise ValueError(f"{what} must be a positive int, got {value!r}")
     return value
 
@@ -272,7 +272,7 @@ class Neuron(Module):
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
         nin, name = config.get("nin"), config.get("activation", "linear")
         act = ACTIVATIONS.get(name) if isinstance(name, str) else None
-        if not isinstance(nin, int) or not _is_count(nin) or act is None:
+        if not _is_count(nin) or act is None:
             return None
         return nin + 1 + act.learned_slope
 
@@ -313,7 +313,7 @@ class Layer(Module):
         nout = config.get("nout")
         neuron = {"nin": config.get("nin"), "activation": config.get("activation", "relu")}
         per_neuron = Neuron.parameter_count(neuron)
-        if not isinstance(nout, int) or not _is_count(nout) or per_neuron is None:
+        if not _is_count(nout) or per_neuron is None:
             return None
         return nout * per_neuron
 
