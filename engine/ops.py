@@ -8,23 +8,33 @@ Each `Op` holds
     in a formula either ``notation``, which builds it with operators
     (``a + b``, ``c·x``), or a call, ``text`` and ``latex`` with ``{x}``
     for the input (``σ({x})``, default ``symbol({x})``),
+  * ``checkable``: False for an op whose rule is not the derivative of its
+    forward on purpose (stop_gradient), which finite differences cannot check,
   * ``activation``: an activation function, whose rule a derivation's
     picture states in its caption (σ: f'(x) = f(x)(1 − f(x))),
   * ``arity`` (and ``arity_multiple``), ``param`` (a `Param`: its number
     parameter and the range tests draw it from) and ``kinks`` (points where
-    it is not differentiable or its domain ends),
+    it is not differentiable or its domain ends: values of its first input,
+    or of ``kinked(*inputs)``, max's a − b),
   * ``chain`` (optional, for speed): the same rule on floats written as one
     step of the backward sweep, ``chain(node, g)`` adding g·∂out/∂xᵢ to
     each input's running sum ``_g``; it must give exactly what
-    ``local_grads`` gives (tests/test_ops.py checks it bit for bit).
+    ``local_grads`` gives (tests/test_ops.py checks it bit for bit),
+  * ``batched``: the forward on numpy arrays, one number per example, for
+    `engine.compile` (None: ``forward`` is written with operators and
+    runs on arrays as it is). An op of any arity gets its inputs side by
+    side as the columns of one matrix. ``contraction`` marks Σᵢ aᵢ·bᵢ over
+    the two halves of the inputs (dot), which the compiler runs as matrix
+    products.
 
 ``local_grads(out, *xs)`` is written with Python operators and the helpers
-below (``log``, ``sigmoid``, ``step``, ``sign``), never with ``math``
-directly, so the same rule runs on floats (the eager backward), on Values
-(``create_graph=True``: derivatives that can be differentiated again) and
-on anything else with operators and an ``apply(op, inputs)``: the named
-expressions of `engine.symbolic`, which write a derivative out as
-``w5·y_pred·(1 − y_pred)``. An op with a number parameter (the exponent of
+below (``log``, ``sigmoid``, ``step``, ``sign``, ``where``), never with
+``math`` directly and never with an ``if`` on a number, so the same rule
+runs on floats (the eager backward), on Values (``create_graph=True``:
+derivatives that can be differentiated again), on numpy arrays (a whole
+batch at once, `engine.compile`) and on anything else with operators and
+an ``apply(op, inputs)``: the named expressions of `engine.symbolic`, which
+write a derivative out as ``w5·y_pred·(1 − y_pred)``. An op with a number parameter (the exponent of
 ``pow``, the slope of ``leaky_relu``) gets it after the inputs in both
 functions.
 
@@ -37,7 +47,8 @@ Adding an op:
      symbol; ``OPS`` picks it up by itself.
   2. If its rule needs a function that is not a helper yet, add a helper
      beside ``log``: floats to ``math``, anything else through
-     ``x.apply(OP, (x,))``.
+     ``_through(OP, x)``. If its forward does more than operators, give it
+     a ``batched`` forward on arrays, beside the others.
   3. Optionally, a `Value` method that applies it (``Value.sin``), and,
      for an op on a hot path, a ``chain`` step beside its rule.
 Backward, second derivatives, gradcheck, the hypothesis strategies,
@@ -97,13 +108,19 @@ class Op:
     arity_multiple: int = 1
     param: Param | None = None
     kinks: tuple[float, ...] = ()
+    kinked: Callable[..., float] | None = None  # what `kinks` are points of; None: the first input
     chain: Callable[[Any, float], None] | None = None
+    batched: Callable[..., Any] | None = None  # None: `forward` runs on arrays as it is
+    contraction: bool = False
+    checkable: bool = True  # False: its rule is not its forward's derivative, on purpose
 
     def __post_init__(self) -> None:
         if not self.text:
             object.__setattr__(self, "text", f"{self.symbol}({{x}})")
         if not self.latex:
             object.__setattr__(self, "latex", rf"\operatorname{{{self.symbol}}}\left({{x}}\right)")
+        if self.batched is None and not self.contraction:
+            object.__setattr__(self, "batched", self.forward)
 
     def write(self, x: str, latex: bool = False) -> str:
         """The op written as a call on `x`, already written: ``σ(z)``, ``|z|``, ``\\sqrt{z}``."""
@@ -141,25 +158,47 @@ def op_named(name: str) -> Op:
 # through its own type's `apply`, so no type needs a method per helper.
 
 
+def _through(op: Op, x: Any) -> Any:
+    """`op` on a Value or a named expression (through its type's `apply`), or on an array."""
+    apply = getattr(x, "apply", None)
+    return op.batched(x) if apply is None else apply(op, (x,))  # type: ignore[misc]
+
+
 def log(x: Any) -> Any:
-    return math.log(x) if type(x) is float else x.apply(LOG, (x,))
+    return math.log(x) if type(x) is float else _through(LOG, x)
 
 
 def sigmoid(x: Any) -> Any:
-    return _sigmoid(x) if type(x) is float else x.apply(SIGMOID, (x,))
+    return _sigmoid(x) if type(x) is float else _through(SIGMOID, x)
 
 
 def step(x: Any) -> Any:
-    return (1.0 if x > 0.0 else 0.0) if type(x) is float else x.apply(STEP, (x,))
+    return (1.0 if x > 0.0 else 0.0) if type(x) is float else _through(STEP, x)
 
 
 def sign(x: Any) -> Any:
-    return _sign(x) if type(x) is float else x.apply(SIGN, (x,))
+    return _sign(x) if type(x) is float else _through(SIGN, x)
 
 
-def value_of(x: Any) -> float:
-    """The number behind `x`, for the few rules that branch on it."""
-    return x if type(x) is float else x.data
+def value_of(x: Any) -> Any:
+    """The number behind `x` (a Value's or a named expression's data), for the
+    few rules that test a number; floats and arrays are their own."""
+    return x.data if hasattr(x, "apply") else x
+
+
+def where(condition: Any, x: Any, y: Any) -> Any:
+    """x where `condition` holds, else y: a choice between two numbers (or
+    Values), or elementwise over arrays, so a rule that tests a number
+    (vpow's at 0) runs on a whole batch too."""
+    if isinstance(condition, bool):
+        return x if condition else y
+    return _numpy().where(condition, x, y)
+
+
+def _numpy() -> Any:
+    import numpy  # only ever for arrays, which only `engine.compile` makes
+
+    return numpy
 
 
 # ---------------------------------------------------------------------------
@@ -246,18 +285,24 @@ def _dot(*xs: float) -> float:
     return _fsum(lambda: map(mul, xs[:n], xs[n:]))
 
 
-def _pow_grads(out: Any, a: Any, n: float) -> tuple[Any]:
-    # d/da aⁿ = n·aⁿ⁻¹; for n = 0 the derivative is 0 even at a = 0.
-    return (n * a ** (n - 1) if n != 0 else 0.0,)
+def _pow_grads(out: Any, a: Any, n: Any) -> tuple[Any]:
+    # d/da aⁿ = n·aⁿ⁻¹; for n = 0 the derivative is 0 even at a = 0 (0·1⁻¹).
+    return (n * where(n == 0, 1.0, a) ** (n - 1),)
 
 
 def _vpow_grads(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # Only at a = 0 (the domain's edge) PyTorch's conventions replace what
-    # would divide by zero: ∂/∂a = 0 when b = 0 too, and ∂/∂b = 0.
+    # would divide by zero: ∂/∂a = 0 when b = 0 too (b·1ᵇ⁻¹), and ∂/∂b = 0 (ln 1).
     at_zero = value_of(a) == 0.0
-    da = 0.0 if at_zero and value_of(b) == 0.0 else b * a ** (b - 1)
-    db = 0.0 if at_zero else out * log(a)
+    da = b * where(at_zero & (value_of(b) == 0.0), 1.0, a) ** (b - 1)
+    db = out * log(where(at_zero, 1.0, a))
     return da, db
+
+
+def _max_grads(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # 1 for the larger input, 0 for the other; a tie goes to the first, a.
+    b_wins = step(b - a)
+    return 1 - b_wins, b_wins
 
 
 def _dot_grads(out: Any, *xs: Any) -> tuple[Any, ...]:
@@ -288,6 +333,52 @@ def _dot_notation(*xs: Any) -> Any:
 
 def _dot_const_notation(*ws_and_cs: Any) -> Any:
     return _sum_notation(*(c * w for w, c in zip(ws_and_cs[:-1], ws_and_cs[-1], strict=True)))
+
+
+# ---------------------------------------------------------------------------
+# Forward functions on arrays, for `engine.compile`: the same functions on a
+# whole batch (rows are examples). Outside the domain they raise ValueError
+# as the float ones do, naming the example; overflow gives ±inf.
+
+
+def _check_domain(op: str, expected: str, x: Any, ok: Any) -> None:
+    if not ok.all():
+        where_bad = tuple(int(i) for i in _numpy().argwhere(~ok)[0])
+        raise ValueError(f"{op}: expected {expected}, got {float(x[where_bad])!r} in example {where_bad[0]}")
+
+
+def _log_array(x: Any) -> Any:
+    _check_domain("log", "an input > 0", x, x > 0.0)
+    return _numpy().log(x)
+
+
+def _sqrt_array(x: Any) -> Any:
+    _check_domain("sqrt", "an input >= 0", x, ~(x < 0.0))
+    return _numpy().sqrt(x)
+
+
+def _pow_array(a: Any, n: Any) -> Any:
+    np = _numpy()
+    n = np.broadcast_to(n, a.shape)
+    _check_domain("pow", "a base other than 0 for a negative power", a, ~((a == 0.0) & (n < 0)))
+    _check_domain("pow", "a base >= 0 for a non-integer power", a, ~((a < 0.0) & (n != np.round(n))))
+    return a**n
+
+
+def _vpow_array(a: Any, b: Any) -> Any:
+    _check_domain("pow", "a base >= 0 (a negative base to a Value power has no ∂/∂b)", a, ~(a < 0.0))
+    return _pow_array(a, b)
+
+
+def _sigmoid_array(x: Any) -> Any:
+    np = _numpy()
+    e = np.exp(-abs(x))  # exp of a number <= 0 only, as the float version
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sign_array(x: Any) -> Any:
+    np = _numpy()
+    return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0))
 
 
 # ---------------------------------------------------------------------------
@@ -422,6 +513,7 @@ POW = Op(  # x ** n for a number n
     param=Param("n", choices=(-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)),
     kinks=(0.0,),
     chain=_pow_chain,
+    batched=_pow_array,
 )
 VPOW = Op(  # a ** b for a Value b
     "vpow",
@@ -432,6 +524,7 @@ VPOW = Op(  # a ** b for a Value b
     formula="∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a",
     arity=2,
     kinks=(0.0,),
+    batched=_vpow_array,
 )
 EXP = Op(
     "exp",
@@ -441,6 +534,7 @@ EXP = Op(
     latex=r"\exp\left({x}\right)",
     formula="d(eˣ)/dx = eˣ",
     chain=_exp_chain,
+    batched=lambda x: _numpy().exp(x),
 )
 LOG = Op(
     "log",
@@ -450,6 +544,7 @@ LOG = Op(
     latex=r"\ln\left({x}\right)",
     formula="d(ln x)/dx = 1/x",
     kinks=(0.0,),
+    batched=_log_array,
 )
 SQRT = Op(
     "sqrt",
@@ -459,6 +554,7 @@ SQRT = Op(
     latex=r"\sqrt{{x}}",
     formula="d(√x)/dx = 1/(2√x)",
     kinks=(0.0,),
+    batched=_sqrt_array,
 )
 TANH = Op(
     "tanh",
@@ -469,6 +565,7 @@ TANH = Op(
     formula="f'(x) = 1 − f(x)²",
     activation=True,
     chain=_tanh_chain,
+    batched=lambda x: _numpy().tanh(x),
 )
 SIGMOID = Op(
     "sigmoid",
@@ -479,6 +576,7 @@ SIGMOID = Op(
     formula="f'(x) = f(x)(1 − f(x))",
     activation=True,
     chain=_sigmoid_chain,
+    batched=_sigmoid_array,
 )
 SOFTPLUS = Op(
     "softplus",
@@ -487,6 +585,7 @@ SOFTPLUS = Op(
     symbol="softplus",
     formula="f'(x) = σ(x)",
     activation=True,
+    batched=lambda x: _numpy().maximum(x, 0.0) + _numpy().log1p(_numpy().exp(-abs(x))),
 )
 RELU = Op(
     "relu",
@@ -497,6 +596,7 @@ RELU = Op(
     activation=True,
     kinks=(0.0,),
     chain=_relu_chain,
+    batched=lambda x: _numpy().where(x <= 0.0, 0.0, x),
 )
 LEAKY_RELU = Op(
     "leaky_relu",
@@ -508,6 +608,7 @@ LEAKY_RELU = Op(
     param=Param("slope", low=0.0, high=0.5, default=0.01),  # PyTorch's default slope
     kinks=(0.0,),
     chain=_leaky_relu_chain,
+    batched=lambda x, slope: _numpy().where(x > 0.0, x, slope * x),
 )
 ABS = Op(
     "abs",
@@ -529,6 +630,7 @@ STEP = Op(
     formula="f'(x) = 0",
     activation=True,
     kinks=(0.0,),
+    batched=lambda x: _numpy().where(x > 0.0, 1.0, 0.0),
 )
 SIGN = Op(
     "sign",
@@ -538,7 +640,34 @@ SIGN = Op(
     formula="f'(x) = 0",
     activation=True,  # abs's derivative, written f'(x) as the activations' rules are
     kinks=(0.0,),
+    batched=_sign_array,
 )
+# max and stop_gradient make log-softmax's shift by the largest logit a part
+# of the graph (computed for every example, as a compiled graph needs)
+# rather than a number read off at the time the graph was built.
+MAX = Op(
+    "max",
+    forward=lambda a, b: a if a >= b else b,
+    local_grads=_max_grads,
+    symbol="max",
+    text="max({x})",
+    latex=r"\max\left({x}\right)",
+    formula="∂max(a, b)/∂a = 1 if a ≥ b else 0, ∂max(a, b)/∂b = 1 if b > a else 0",
+    arity=2,
+    kinks=(0.0,),
+    kinked=lambda a, b: a - b,
+    batched=lambda a, b: _numpy().where(a >= b, a, b),
+)
+STOP_GRADIENT = Op(
+    "stop_gradient",
+    forward=lambda x: x,
+    local_grads=lambda out, x: (0.0,),
+    symbol="stop",
+    text="stop({x})",
+    formula="∂stop(x)/∂x = 0: the number passes, the gradient stops (JAX's stop_gradient)",
+    checkable=False,  # finite differences see the identity
+)
+
 SUM = Op(
     "sum",
     forward=lambda *xs: _fsum(lambda: xs),
@@ -548,6 +677,7 @@ SUM = Op(
     formula="∂(Σ xᵢ)/∂xᵢ = 1",
     arity=None,
     chain=_sum_chain,
+    batched=lambda xs: xs.sum(axis=1, keepdims=True),  # the inputs are the columns
 )
 DOT = Op(  # Σ wᵢ·xᵢ over (w₁..wₙ, x₁..xₙ)
     "dot",
@@ -559,6 +689,7 @@ DOT = Op(  # Σ wᵢ·xᵢ over (w₁..wₙ, x₁..xₙ)
     arity=None,
     arity_multiple=2,
     chain=_dot_chain,
+    contraction=True,  # engine.compile: one matrix product per group sharing the xs
 )
 # A neuron fed raw numbers (a first layer's pixels): the numbers are the
 # op's parameter, as in mul_const, not leaves. Backward then touches only
@@ -573,6 +704,7 @@ DOT_CONST = Op(  # Σ wᵢ·cᵢ over (w₁..wₙ) with the numbers (c₁..cₙ)
     arity=None,
     param=Param("cs", per_input=True),
     chain=_dot_const_chain,
+    batched=lambda ws, cs: ws @ cs.T,  # the inputs are the columns, cs a row
 )
 
 # Every Op defined above, in the order defined: nothing to keep in step by hand.

@@ -31,7 +31,7 @@ from engine import ops
 #   SUM   (term, term, ...)           two or more Syms, added
 #   PROD  (coef, factor, ...)         a float coefficient, then one or more Syms, multiplied
 #   POW   (base, exponent)            two Syms
-#   CALL  (op, x)                     an `engine.ops.Op` written as a call on one Sym: σ(x)
+#   CALL  (op, x, ...)                an `engine.ops.Op` written as a call: σ(x), max(a, b)
 # `data` is the expression's number, computed as the engine computes it. It
 # may be None inside an expression, on a term or factor that simplification
 # rebuilt (2·x from x + x), never on the expression an operation returns.
@@ -94,7 +94,7 @@ class Sym:
             numbers = [a.data for a in args]
             data = op.forward(*numbers) if arg is None else op.forward(*numbers, arg)
         if op.notation is None:
-            expr = Sym(CALL, (op, args[0]), data, 1 + args[0].size)
+            expr = Sym(CALL, (op, *args), data, 1 + sum(a.size for a in args))
         else:
             expr = op.notation(*args) if arg is None else op.notation(*args, arg)
         return _sized(Sym(expr.kind, expr.args, data, expr.size))
@@ -317,8 +317,8 @@ def _write_bare(s: Sym, style: _Style) -> str:
     if s.kind == NAME:
         return latex_name(s.args[0]) if style.latex and s.args[0] != "…" else s.args[0]
     if s.kind == CALL:
-        op, x = s.args
-        return op.write(_write(x, style), latex=style.latex)
+        op, *xs = s.args
+        return op.write(", ".join(_write(x, style) for x in xs), latex=style.latex)
     if s.kind == POW and s.args[1].kind == NUM and s.args[1].data < 0:
         return _write_product(Sym(PROD, (1.0, s), s.data), style)  # x⁻¹ is 1/x
     if s.kind == POW:

@@ -223,6 +223,15 @@ class Value:
     def sign(self) -> Value:
         return Value.apply(ops.SIGN, (self,))
 
+    def max(self, other: Any) -> Value:
+        """The larger of self and other (a Value or a number); a tie is self."""
+        return Value.apply(ops.MAX, (self, lift(other)))
+
+    def stop_gradient(self) -> Value:
+        """The same number as a node whose derivative is 0: unlike `detach()`
+        (a new leaf), it is computed again wherever the graph is (engine.compile)."""
+        return Value.apply(ops.STOP_GRADIENT, (self,))
+
     # -- autograd -----------------------------------------------------------
 
     def backward(self) -> None:

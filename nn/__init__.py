@@ -24,7 +24,7 @@ from nn.activations import (
     step,
     tanh,
 )
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss, one_hot
 from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD, Adam, Optimizer
 from nn.serialize import load, save
@@ -49,6 +49,7 @@ __all__ = [
     "load",
     "log_softmax",
     "mse_loss",
+    "one_hot",
     "prelu",
     "relu",
     "save",

@@ -78,8 +78,7 @@ def softmax(zs: Sequence[Any]) -> list[Value]:
     overflows: logits of ±1000 are fine.
     """
     zs = _logits(zs, "softmax")
-    top = max(z.data for z in zs)
-    exps = [(z - top).exp() for z in zs]
+    exps = [s.exp() for s in _shifted(zs)]
     inverse = engine.sum(exps) ** -1
     return [e * inverse for e in exps]
 
@@ -91,11 +90,20 @@ def log_softmax(zs: Sequence[Any]) -> list[Value]:
     first (exactly 0 for the largest), so adding m back never swallows the
     small log-sum (logits of 1e17 give −ln 2 each, not 0).
     """
-    zs = _logits(zs, "log_softmax")
-    top = max(z.data for z in zs)
-    shifted = [z - top for z in zs]
+    shifted = _shifted(_logits(zs, "log_softmax"))
     log_total = engine.sum(s.exp() for s in shifted).log()
     return [s - log_total for s in shifted]
+
+
+def _shifted(zs: list[Value]) -> list[Value]:
+    """zᵢ − m for m = max z, the shift that cancels in (log-)softmax: m is a
+    node of the graph (so a compiled graph shifts each example by its own
+    largest logit) whose gradient is stopped, as PyTorch's is (it cancels)."""
+    top = zs[0]
+    for z in zs[1:]:
+        top = top.max(z)
+    minus_top = -top.stop_gradient()
+    return [z + minus_top for z in zs]
 
 
 def _logits(zs: Sequence[Any], name: str) -> list[Value]:

@@ -6,7 +6,7 @@
 """
 
 from nn.activations import leaky_relu, linear, log_softmax, prelu, relu, sigmoid, softmax, step, tanh
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss, one_hot
 
 __all__ = [
     "binary_cross_entropy",
@@ -16,6 +16,7 @@ __all__ = [
     "linear",
     "log_softmax",
     "mse_loss",
+    "one_hot",
     "prelu",
     "relu",
     "sigmoid",

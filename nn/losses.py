@@ -71,8 +71,12 @@ def binary_cross_entropy(y_true: Any, y_pred: Any) -> Value:
     return _mean(terms)
 
 
+_SMALLEST = math.exp(-100)
+
+
 def _clamped_log(p: Value) -> Value:
-    return p.log() if p.data > math.exp(-100) else Value(-100.0)
+    # log(max(e⁻¹⁰⁰, p)): −100 with no gradient below e⁻¹⁰⁰ (a tie too), for every example
+    return Value(_SMALLEST).max(p).log()
 
 
 def hinge_loss(y_true: Any, scores: Any) -> Value:
@@ -100,6 +104,13 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
             "for logits, expected a list of Values"
         )
     log_p = log_softmax(logits)
+    if isinstance(target, Value):
+        raise TypeError(
+            "cross_entropy: the target is a Value (an argument of a compiled function?): a class index "
+            "would pick a logit by its number when the graph is built, the same one for every example; "
+            "give the target as a list of probabilities, one-hot (nn.one_hot(target, n)) — "
+            "fit(compile=True) does this itself"
+        )
     if isinstance(target, numbers.Integral) and not isinstance(target, bool):  # numpy ints too
         target = int(target)
         if not 0 <= target < len(log_p):
@@ -115,4 +126,11 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
     )
 
 
-__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss"]
+def one_hot(target: Any, n: int) -> list[float]:
+    """Class `target` of `n` as probabilities: one_hot(2, 4) = [0.0, 0.0, 1.0, 0.0]."""
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral) or not 0 <= target < n:
+        raise ValueError(f"one_hot: expected a class index in [0, {n}), got {target!r}")
+    return [1.0 if i == target else 0.0 for i in range(n)]
+
+
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss", "one_hot"]

@@ -35,6 +35,8 @@ TORCH_OPS = {
     # PyTorch has no differentiable step; (x > 0) times a zero-derivative 1 is the same function.
     "step": lambda x: (x > 0).to(x.dtype) + 0 * x,
     "sign": torch.sign,
+    "max": torch.maximum,
+    "stop_gradient": lambda x: x.detach() + 0 * x,  # detached, yet an output with a (zero) gradient
     "sum": lambda *xs: torch.stack(xs).sum(),
     "dot": _dot,
     "dot_const": lambda *ws_and_cs: torch.dot(
