@@ -38,3 +38,27 @@ __all__ = [
     "topological_order",
     "zero_grad",
 ]
+
+
+def compile(fn, *example_args, check_args=()):  # type: ignore[no-untyped-def]  # noqa: A001 - engine.compile, as torch.compile
+    """Trace `fn` once on an example and return it compiled: it then runs on a
+    whole batch at once with numpy, gradients included (`engine.compiler`).
+
+    Args:
+        fn: a function of numbers and lists of numbers that returns a Value
+            (a loss) or a list of Values, built from the op table.
+        example_args: one example of each argument (a number, or a nested
+            list of numbers: one row of the batch).
+        check_args: further examples to trace on at once; a graph that
+            differs is refused (the first batch is checked too).
+
+    Returns:
+        A `Compiled`: ``f(*batch)`` gives fn on every example (shape (B,) or
+        (B, k)); ``f.backward(*batch, reduction="mean")`` adds ∂mean/∂p to
+        the `.grad` of every Value fn reads, as eager backward would.
+    """
+    try:
+        from engine.compiler import compile as compile_
+    except ImportError as error:
+        raise ImportError(str(error)) from None
+    return compile_(fn, *example_args, check_args=check_args)

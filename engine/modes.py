@@ -41,8 +41,22 @@ def no_grad() -> Iterator[None]:
 
     Works as a decorator too (``@no_grad()``), as in PyTorch.
     """
+    with _grad_mode(False):
+        yield
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Build the graph inside the block even under `no_grad()` (PyTorch's enable_grad):
+    `engine.compile` traces with it."""
+    with _grad_mode(True):
+        yield
+
+
+@contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
     previous = state.grad_enabled
-    state.set(False, state.anomaly)
+    state.set(enabled, state.anomaly)
     try:
         yield
     finally:

@@ -128,7 +128,7 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
 
 def one_hot(target: Any, n: int) -> list[float]:
     """Class `target` of `n` as probabilities: one_hot(2, 4) = [0.0, 0.0, 1.0, 0.0]."""
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral) or not 0 <= target < n:
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral) or not 0 <= int(target) < n:
         raise ValueError(f"one_hot: expected a class index in [0, {n}), got {target!r}")
     return [1.0 if i == target else 0.0 for i in range(n)]
 

@@ -12,11 +12,12 @@ from typing import Any
 
 import engine
 from engine import Value
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss, one_hot
 from nn.module import Module
 from nn.optim import SGD, Optimizer
 
 LossFn = Callable[[Any, Any], Value]
+Step = Callable[[list[int]], float]  # one training step on these samples: its mean loss
 
 # By name, each called as loss(y_true, y_pred) for one example.
 LOSSES: dict[str, LossFn] = {
@@ -38,6 +39,7 @@ def fit(
     shuffle: bool = True,
     seed: int | None = None,
     progress: bool = True,
+    compile: bool = False,  # noqa: A002 - the word users know from torch.compile
 ) -> list[float]:
     """Train `model` on (inputs, targets) and return the mean loss of each epoch.
 
@@ -55,6 +57,10 @@ def fit(
             reproducibly when `seed` is given.
         progress: show a tqdm progress bar with the running loss, when tqdm
             is installed (without it training is silent).
+        compile: run each step on the whole batch at once with
+            `engine.compile` (needs numpy): the same steps, the same history
+            to rounding, many times faster on big batches. Class-index
+            targets of cross_entropy are given to it one-hot.
 
     Returns:
         The mean per-sample loss of each epoch, a list of `epochs` floats.
@@ -75,6 +81,12 @@ def fit(
     steps_per_epoch = -(-len(order) // batch_size)
     bar = progress_bar(epochs * steps_per_epoch) if progress else None
 
+    run = (
+        _compiled_steps(model, inputs, targets, loss_fn)
+        if compile
+        else _eager_steps(model, inputs, targets, loss_fn)
+    )
+
     history: list[float] = []
     try:
         for _ in range(epochs):
@@ -83,12 +95,10 @@ def fit(
             total, seen = 0.0, 0
             for start in range(0, len(order), batch_size):
                 batch = order[start : start + batch_size]
-                losses = [loss_fn(targets[i], model(inputs[i])) for i in batch]
-                step_loss = losses[0] if len(losses) == 1 else engine.sum(losses) * (1.0 / len(losses))
                 optimizer.zero_grad()
-                step_loss.backward()
+                step_loss = run(batch)  # the batch's mean loss, its gradients added to .grad
                 optimizer.step()
-                total, seen = total + step_loss.data * len(batch), seen + len(batch)
+                total, seen = total + step_loss * len(batch), seen + len(batch)
                 if bar is not None:  # the epoch's running mean loss
                     bar.set_postfix(loss=f"{total / seen:.4f}", refresh=False)
                     bar.update(1)
@@ -97,6 +107,37 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _eager_steps(model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn) -> Step:
+    def run(batch: list[int]) -> float:
+        losses = [loss_fn(targets[i], model(inputs[i])) for i in batch]
+        step_loss = losses[0] if len(losses) == 1 else engine.sum(losses) * (1.0 / len(losses))
+        step_loss.backward()
+        return step_loss.data
+
+    return run
+
+
+def _compiled_steps(model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn) -> Step:
+    """The same step, traced once and run on the batch's rows at once (`engine.compile`)."""
+    try:
+        import numpy as np
+    except ImportError:
+        raise ImportError("fit(compile=True) needs numpy: pip install numpy") from None
+    x = np.asarray(inputs, dtype=float)
+    y = np.asarray(targets)
+    if loss_fn is LOSSES["cross_entropy"] and y.ndim == 1 and y.dtype.kind in "iu":  # class indices
+        outputs = model(inputs[0])
+        n = len(outputs) if isinstance(outputs, list) else 1
+        y = np.array([one_hot(int(t), n) for t in y])
+    y = y.astype(float)
+    step = engine.compile(lambda x, y: loss_fn(y, model(x)), x[0], y[0])
+
+    def run(batch: list[int]) -> float:
+        return step.backward(x[batch], y[batch])
+
+    return run
 
 
 def _loss_function(loss: str | LossFn) -> LossFn:

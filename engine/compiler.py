@@ -1,0 +1,512 @@
+"""`engine.compile`: trace a scalar function once, replay it over a whole batch with numpy.
+
+    >>> import engine
+    >>> w = engine.Value(2.0, label="w")
+    >>> f = engine.compile(lambda x: (w * x).tanh(), 0.5)
+    >>> f([0.0, 0.5, 1.0]).round(4).tolist()
+    [0.0, 0.7616, 0.964]
+    >>> round(f.backward([0.0, 0.5, 1.0]), 4), round(w.grad, 4)
+    (0.5752, 0.0935)
+
+Tracing runs `fn` once, eagerly, on Values made from the example, and
+keeps the graph. A call then runs that graph on arrays with one row per
+example: the nodes of a graph that do the same thing side by side (a
+layer's neurons, its biases, its activations) run as one numpy operation,
+and every `dot` over the same inputs (a layer's weighted sums) becomes one
+matrix product, X @ Wᵀ. Each op runs by the op table's rules: its
+`batched` forward and its `local_grads`, on arrays instead of floats.
+Nothing here knows an op by name.
+
+The Values `fn` reads that are not its arguments (the parameters) are read
+again on every call, so `optimizer.step()` between calls is seen; backward
+adds to their `.grad`, as eager `backward()` of the batch mean would.
+
+As `torch.jit.trace` and `jax.jit`, the graph is the one the example built:
+a Python `if` on `.data`, or an index chosen by a number, would be frozen
+at the example's choice. The first batch is traced again at its first,
+middle and last example (and `check_args`, at once), and a graph that
+differs is refused, naming the difference.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from operator import attrgetter, itemgetter
+from typing import Any
+
+try:
+    import numpy as np
+except ImportError as error:  # pragma: no cover - the suite runs with numpy
+    raise ImportError(
+        "engine.compile needs numpy: pip install numpy (from a clone: pip install -e '.[compile]')"
+    ) from error
+
+from engine import graph
+from engine.modes import enable_grad, state
+from engine.ops import Op
+from engine.value import Value
+
+_DATA = attrgetter("data")
+Location = tuple[int, int]  # (block, column): where one node's numbers are
+
+# Blocks are 2-D arrays, one row per example (or a single row, for numbers
+# that are the same for every example); each node of the graph is one
+# column of one block. Block 0 holds the live Values, then one block per
+# argument, then one per step.
+LIVE = 0
+
+
+class _Columns:
+    """An input of a step: columns of blocks, side by side (a slice where they
+    are neighbours, as a layer's outputs are, so reading them copies nothing)."""
+
+    def __init__(self, locations: Sequence[Location]) -> None:
+        self.parts: list[tuple[int, slice | np.ndarray, int, bool]] = []  # block, index, width, unique
+        for block, run in itertools.groupby(locations, key=itemgetter(0)):
+            cols = [c for _, c in run]
+            if cols == list(range(cols[0], cols[0] + len(cols))):
+                self.parts.append((block, slice(cols[0], cols[0] + len(cols)), len(cols), True))
+            else:
+                index = np.array(cols, dtype=np.intp)
+                self.parts.append((block, index, len(cols), len(set(cols)) == len(cols)))
+        self.width = len(locations)
+
+    def read(self, blocks: list[Any]) -> Any:
+        if len(self.parts) == 1:
+            block, index, _, _ = self.parts[0]
+            return blocks[block][:, index]
+        arrays = [blocks[block][:, index] for block, index, _, _ in self.parts]
+        rows = max(a.shape[0] for a in arrays)
+        return np.concatenate([np.broadcast_to(a, (rows, a.shape[1])) for a in arrays], axis=1)
+
+    def add(self, grads: list[Any], contribution: Any) -> None:
+        """Add `contribution` (rows × width) to the gradients of these columns."""
+        start = 0
+        for block, index, width, unique in self.parts:
+            g = grads[block]
+            part = contribution[:, start : start + width]
+            start += width
+            if g is None:  # no gradient wanted there (an argument)
+                continue
+            if g.shape[0] == 1 and part.shape[0] != 1:  # the same for every example: sum over the batch
+                part = part.sum(axis=0, keepdims=True)
+            if unique:
+                g[:, index] += part
+            else:  # one node read twice (x·x): add.at adds both
+                np.add.at(g, (slice(None), index), part)  # type: ignore[arg-type]
+
+
+class _Step:
+    """One numpy operation: `op` on k nodes side by side.
+
+    kind "each": input i of the k nodes is a block of k columns (an op of
+    fixed arity); "columns": one node whose inputs are the columns of one
+    matrix (sum, dot_const); "matmul": k contraction nodes sharing their
+    second half, X @ Wᵀ; "pairs": one contraction node whose halves both
+    depend on the example, Σ W·X row by row.
+    """
+
+    def __init__(self, op: Op, kind: str, inputs: list[_Columns], arg: Any, nodes: list[Value]) -> None:
+        self.op, self.kind, self.inputs, self.arg, self.nodes = op, kind, inputs, arg, nodes
+        self.block = -1  # where its output goes, set by the plan
+
+    def forward(self, ins: list[Any]) -> Any:
+        if self.kind == "matmul":
+            w, x = ins
+            return x @ w.reshape(len(self.nodes), -1).T
+        if self.kind == "pairs":
+            w, x = ins
+            return (w * x).sum(axis=1, keepdims=True)
+        batched = self.op.batched
+        assert batched is not None
+        return batched(*ins) if self.arg is None else batched(*ins, self.arg)
+
+    def backward(self, ins: list[Any], out: Any, g: Any) -> list[Any]:
+        """g·∂out/∂input for each input, by the op's `local_grads` on arrays."""
+        if self.kind in ("matmul", "pairs"):
+            w, x = ins
+            local_w, local_x = self.op.local_grads(out, w, x)  # dot's: ∂/∂w = x, ∂/∂x = w
+            if self.kind == "pairs":
+                return [g * local_w, g * local_x]
+            k = len(self.nodes)
+            return [(g.T @ local_w).reshape(1, -1), g @ local_x.reshape(k, -1)]
+        local = (
+            self.op.local_grads(out, *ins) if self.arg is None else self.op.local_grads(out, *ins, self.arg)
+        )
+        return [None if type(d) is float and d == 0.0 else g * d for d in local]
+
+    def describe(self, row: int, col: int, ins: list[Any]) -> str:
+        """The inputs of node `col` in example `row`, for an error message."""
+        if self.kind == "each":
+            numbers = [float(x[min(row, x.shape[0] - 1), col]) for x in ins]
+        else:  # a matrix of inputs: its first few
+            numbers = [float(v) for v in ins[-1][min(row, ins[-1].shape[0] - 1), :4]]
+        return repr(numbers)
+
+
+class Compiled:
+    """`fn` traced once and run over batches: what `engine.compile` returns.
+
+    Attributes:
+        outputs: the traced graph's output Values (draw them with `draw_dot`).
+        leaves: the Values it reads live on every call (the parameters, and
+            constants `fn` made) and whose `.grad` `backward` adds to.
+    """
+
+    def __init__(
+        self, fn: Callable[..., Any], example_args: Sequence[Any], check_args: Sequence[Sequence[Any]] = ()
+    ):
+        if not callable(fn):
+            raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        self.fn = fn
+        self._names = _argument_names(fn, len(example_args))
+        self._shapes: list[tuple[int, ...]] = []
+        traced, inputs = self._trace(example_args, record_shapes=True)
+        self.outputs = traced
+        self._single = len(traced) == 1 and not self._returns_list
+        self._inputs = inputs
+        self._reference = _structure(traced, inputs)
+        for args in check_args:
+            self._check(args, where="check_args")
+        self._checked = False
+        self._plan()
+
+    # -- tracing ---------------------------------------------------------------
+
+    def _trace(
+        self, example_args: Sequence[Any], record_shapes: bool = False
+    ) -> tuple[list[Value], list[Value]]:
+        """Run fn eagerly on Values made from one example: its outputs, and the leaves of its arguments."""
+        if not record_shapes and len(example_args) != len(self._shapes):
+            raise TypeError(
+                f"{self._name()} was traced with {len(self._shapes)} argument(s), got {len(example_args)}"
+            )
+        args, inputs = [], []
+        for i, example in enumerate(example_args):
+            try:
+                array = np.asarray(example, dtype=float)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"compile: argument {i} ({self._names[i]}) of the example must be a number or a (nested) "
+                    f"list of numbers, got {type(example).__name__}"
+                ) from None
+            if record_shapes:
+                self._shapes.append(array.shape)
+            elif array.shape != self._shapes[i]:
+                raise ValueError(
+                    f"argument {i} ({self._names[i]}) has shape {array.shape}, traced as {self._shapes[i]}"
+                )
+            leaves = [
+                Value(x, label=self._names[i] + ("" if array.ndim == 0 else str(list(at)).replace(" ", "")))
+                for x, at in zip(
+                    array.ravel().tolist(), np.ndindex(array.shape) if array.ndim else [()], strict=True
+                )
+            ]
+            inputs += leaves
+            args.append(
+                leaves[0] if array.ndim == 0 else np.array(leaves, dtype=object).reshape(array.shape).tolist()
+            )
+        with enable_grad():
+            result = self.fn(*args)
+        self._returns_list = isinstance(result, (list, tuple))
+        outputs = list(result) if self._returns_list else [result]
+        for out in outputs:
+            if not isinstance(out, Value):
+                raise TypeError(
+                    f"{self._name()} must return a Value or a list of Values, got {type(out).__name__}"
+                )
+        if not outputs:
+            raise ValueError(f"{self._name()} returned an empty list; expected at least one Value")
+        return outputs, inputs
+
+    def _check(self, args: Sequence[Any], where: str) -> None:
+        """Trace again on `args` and refuse a graph that differs from the first one."""
+        outputs, inputs = self._trace(args)
+        difference = _difference(self._reference, _structure(outputs, inputs))
+        if difference:
+            raise ValueError(
+                f"engine.compile: {self._name()} builds a different graph for {where} than for the "
+                f"example it was traced on: {difference}. A compiled function must build the same graph "
+                "whatever the numbers: no Python `if` on .data, no max(..., key=...) or index chosen by a "
+                "number (use Value.max, relu, step, which choose per example, and give class targets "
+                "one-hot) — compile traces once, as torch.jit.trace and jax.jit do"
+            )
+
+    # -- the plan: steps over blocks --------------------------------------------
+
+    def _plan(self) -> None:
+        order = graph.topological_order(*self.outputs)
+        argument_of = {leaf: i for i, leaf in enumerate(self._inputs)}
+        self.leaves = [v for v in order if v._op is None and v not in argument_of]
+        where: dict[Value, Location] = {v: (LIVE, j) for j, v in enumerate(self.leaves)}
+        widths = [math.prod(shape) for shape in self._shapes]
+        starts = list(itertools.accumulate(widths, initial=0))
+        for leaf, i in argument_of.items():
+            block = next(b for b in range(len(widths)) if starts[b] <= i < starts[b + 1])
+            where[leaf] = (1 + block, i - starts[block])
+        batched = {v: v in argument_of for v in where}
+
+        # Group the computed nodes: same depth, same op, same kind of inputs.
+        depth = dict.fromkeys(where, 0)
+        groups: dict[Any, list[Value]] = {}
+        for node in order:
+            if node._op is None:
+                continue
+            depth[node] = 1 + max(depth[p] for p in node._parents)
+            batched[node] = any(batched[p] for p in node._parents)
+            groups.setdefault(_group_key(node, depth[node], batched), []).append(node)
+
+        self._steps: list[_Step] = []
+        block = 1 + len(widths)
+        for key, nodes in sorted(groups.items(), key=lambda item: item[0][0]):  # by depth, stable
+            step = _make_step(key, nodes, where, batched)
+            step.block = block
+            for col, node in enumerate(nodes):
+                where[node] = (block, col)
+            self._steps.append(step)
+            block += 1
+        self._blocks = block
+        self._output = _Columns([where[v] for v in self.outputs])
+        wants = [True] + [False] * len(widths)  # gradients for the live Values, none for arguments
+        for step in self._steps:
+            wants.append(any(wants[b] for columns in step.inputs for b, *_ in columns.parts))
+        self._wants = wants
+
+    # -- running ----------------------------------------------------------------
+
+    def __call__(self, *batch: Any) -> Any:
+        """fn on every example of the batch: shape (B,), or (B, k) for k outputs."""
+        blocks, _ = self._run(batch, keep=False)
+        values = self._output.read(blocks)
+        values = np.broadcast_to(values, (self._rows, values.shape[1])).copy()  # its own, whole batch
+        return values[:, 0] if self._single else values
+
+    def backward(self, *batch: Any, reduction: str = "mean") -> float:
+        """Run the batch and backpropagate its mean (or sum): add ∂mean/∂p to `p.grad`
+        of every live Value p, exactly what eager `mean.backward()` adds. Returns the mean (sum)."""
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"backward: reduction must be 'mean' or 'sum', got {reduction!r}")
+        if not self._single:
+            raise ValueError(
+                f"backward needs a function that returns one Value (a loss); {self._name()} returns "
+                f"{len(self.outputs)}"
+            )
+        blocks, saved = self._run(batch, keep=True)
+        rows = self._rows
+        losses = np.broadcast_to(self._output.read(blocks), (rows, 1))
+        total = math.fsum(losses[:, 0].tolist())
+        seed = 1.0 / rows if reduction == "mean" else 1.0
+        grads = [np.zeros_like(blocks[b]) if self._wants[b] else None for b in range(self._blocks)]
+        self._output.add(grads, np.full((rows, 1), seed))
+        anomaly = state.anomaly
+        with np.errstate(all="ignore"):
+            for step, ins in zip(reversed(self._steps), reversed(saved), strict=True):
+                g = grads[step.block]
+                if g is None or not g.any():
+                    continue
+                out = blocks[step.block]
+                shares = step.backward(ins, out, g)
+                for columns, share in zip(step.inputs, shares, strict=True):
+                    if share is None or not any(grads[b] is not None for b, *_ in columns.parts):
+                        continue
+                    share = np.broadcast_to(
+                        share, (share.shape[0], columns.width)
+                    )  # sum's 1.0, one per column
+                    _check_share(step, ins, out, share, anomaly)
+                    columns.add(grads, share)
+        live = grads[LIVE]
+        assert live is not None
+        for p, d in zip(self.leaves, live[0].tolist(), strict=True):
+            p.grad += d
+        return total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
+
+    def _run(self, batch: Sequence[Any], keep: bool) -> tuple[list[Any], list[Any]]:
+        arrays = self._arguments(batch)
+        if not self._checked:  # the first batch: the same graph at its first, middle and last example
+            rows = arrays[0].shape[0] if arrays else 1
+            for b in sorted({0, rows // 2, rows - 1}):
+                self._check(
+                    [a[b].reshape(s).tolist() for a, s in zip(arrays, self._shapes, strict=True)],
+                    f"example {b} of the first batch",
+                )
+            self._checked = True
+        live = np.fromiter(map(_DATA, self.leaves), dtype=float, count=len(self.leaves)).reshape(1, -1)
+        blocks: list[Any] = [live, *arrays] + [None] * len(self._steps)
+        saved: list[Any] = []
+        anomaly = state.anomaly
+        with np.errstate(all="ignore"):
+            for step in self._steps:
+                ins = [columns.read(blocks) for columns in step.inputs]
+                out = step.forward(ins)
+                if anomaly and not np.isfinite(out).all():
+                    row, col = (int(i) for i in np.argwhere(~np.isfinite(out))[0])
+                    raise FloatingPointError(
+                        f"detect_anomaly: {step.op.name} produced {float(out[row, col])!r} from "
+                        f"{step.describe(row, col, ins)} in example {row} (compiled)"
+                    )
+                blocks[step.block] = out
+                if keep:
+                    saved.append(ins)
+        return blocks, saved
+
+    def _arguments(self, batch: Sequence[Any]) -> list[Any]:
+        if len(batch) != len(self._shapes):
+            raise TypeError(
+                f"{self._name()} was traced with {len(self._shapes)} argument(s), got {len(batch)}"
+            )
+        arrays, rows = [], None
+        for i, (x, shape) in enumerate(zip(batch, self._shapes, strict=True)):
+            try:
+                array = np.asarray(x, dtype=float)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"argument {i} ({self._names[i]}) must be an array of numbers, a batch of examples, "
+                    f"got {type(x).__name__}"
+                ) from None
+            if array.ndim != 1 + len(shape) or array.shape[1:] != shape:
+                raise ValueError(
+                    f"argument {i} ({self._names[i]}) has shape {array.shape}; expected {('B', *shape)}: "
+                    "a batch of examples, each shaped like the one traced"
+                )
+            if rows is not None and array.shape[0] != rows:
+                raise ValueError(
+                    f"argument {i} ({self._names[i]}) has {array.shape[0]} examples, argument 0 has {rows}"
+                )
+            rows = array.shape[0]
+            arrays.append(array.reshape(rows, -1))
+        if rows == 0:
+            raise ValueError("the batch is empty; expected at least one example")
+        self._rows = 1 if rows is None else rows
+        return arrays
+
+    def _name(self) -> str:
+        return getattr(self.fn, "__name__", "fn")
+
+    def __repr__(self) -> str:
+        nodes = len(self._reference) - 1
+        return (
+            f"Compiled({self._name()}: {len(self._shapes)} argument(s), {nodes} nodes in {len(self._steps)} "
+            f"array steps, {len(self.leaves)} live Values)"
+        )
+
+
+def _group_key(node: Value, depth: int, batched: dict[Value, bool]) -> tuple[Any, ...]:
+    """Nodes with the same key run as one step; the key starts with the depth."""
+    op, parents = node._op, node._parents
+    assert op is not None
+    if op.contraction:
+        n = len(parents) // 2
+        halves = parents[:n], parents[n:]
+        for w, x in (halves, halves[::-1]):
+            if not any(batched[v] for v in w):  # weights the same for every example: a matrix product
+                return (depth, op, "matmul", tuple(map(id, x)), halves[0] is w)
+        return (depth, op, "pairs", id(node))
+    if op.arity is None:  # any number of inputs: one node a step, its inputs as columns
+        return (depth, op, "columns", id(node))
+    if op.param is not None and not isinstance(node._arg, float):
+        return (depth, op, "each", id(node))
+    return (depth, op, "each", len(parents), tuple(batched[p] for p in parents))
+
+
+def _make_step(
+    key: tuple[Any, ...], nodes: list[Value], where: dict[Value, Location], batched: dict[Value, bool]
+) -> _Step:
+    op, kind = key[1], key[2]
+    if kind in ("matmul", "pairs"):
+        n = len(nodes[0]._parents) // 2
+        first = key[4] if kind == "matmul" else True
+        ws = [p for node in nodes for p in (node._parents[:n] if first else node._parents[n:])]
+        xs = nodes[0]._parents[n:] if first else nodes[0]._parents[:n]
+        return _Step(
+            op, kind, [_Columns([where[v] for v in ws]), _Columns([where[v] for v in xs])], None, nodes
+        )
+    if kind == "columns":
+        (node,) = nodes
+        arg = None if node._arg is None else np.asarray(node._arg, dtype=float).reshape(1, -1)
+        return _Step(op, kind, [_Columns([where[v] for v in node._parents])], arg, nodes)
+    inputs = [_Columns([where[node._parents[i]] for node in nodes]) for i in range(len(nodes[0]._parents))]
+    arg = None if op.param is None else np.array([[node._arg for node in nodes]], dtype=float)
+    return _Step(op, kind, inputs, arg, nodes)
+
+
+def _check_share(step: _Step, ins: list[Any], out: Any, share: Any, anomaly: bool) -> None:
+    """A derivative that is not finite where the numbers are (1/0): a ValueError, as eager backward raises."""
+    bad = ~np.isfinite(share)
+    if not bad.any():
+        return
+    row, col = (int(i) for i in np.argwhere(bad)[0])
+    if anomaly:
+        raise FloatingPointError(
+            f"detect_anomaly: backward of {step.op.name} produced {float(share[row, col])!r} "
+            f"in example {row} (compiled)"
+        )
+    finite = all(np.isfinite(x).all() for x in ins) and np.isfinite(out).all()
+    if finite:
+        raise ValueError(
+            f"{step.op.name}: its derivative at {step.describe(row, col, ins)} is not finite "
+            f"({step.op.formula}) in example {row}"
+        )
+
+
+def _structure(outputs: list[Value], inputs: list[Value]) -> list[Any]:
+    """The graph as records that two traces can be compared by, node by node."""
+    order = graph.topological_order(*outputs)
+    index = {node: i for i, node in enumerate(order)}
+    argument = {leaf: i for i, leaf in enumerate(inputs)}
+    records: list[Any] = []
+    for node in order:
+        if node in argument:
+            records.append(("argument", argument[node]))
+        elif node._op is None:
+            records.append(("leaf", node))
+        else:
+            records.append((node._op, node._arg, tuple(index[p] for p in node._parents)))
+    records.append(("outputs", tuple(index[v] for v in outputs)))
+    return records
+
+
+def _difference(reference: list[Any], other: list[Any]) -> str:
+    """'' if the two graphs are the same, else the first difference in words."""
+    if len(reference) != len(other):
+        return f"it has {len(other) - 1} nodes where the trace had {len(reference) - 1}"
+    for i, (a, b) in enumerate(zip(reference, other, strict=True)):
+        if a[0] == "leaf" and b[0] == "leaf":
+            if a[1] is not b[1] and a[1].data != b[1].data:  # a constant fn makes anew each time is the same
+                return f"node {i} is a leaf of {b[1].data!r} where the trace had {a[1].data!r}"
+        elif a != b:
+            return f"node {i} is {_record_text(b)} where the trace had {_record_text(a)}"
+    return ""
+
+
+def _record_text(record: Any) -> str:
+    kind = record[0]
+    if kind == "argument":
+        return f"argument value {record[1]}"
+    if kind == "leaf":
+        return f"a leaf of {record[1].data!r}"
+    if kind == "outputs":
+        return f"outputs {list(record[1])}"
+    op, arg, parents = record
+    param = "" if op.param is None else f" with {op.param.name}={arg!r}"
+    return f"{op.name}{param} of nodes {list(parents)}"
+
+
+def _argument_names(fn: Callable[..., Any], n: int) -> list[str]:
+    """fn's parameter names (x, y), for labels and messages; arg0, arg1 where there are none."""
+    try:
+        names = [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        names = []
+    return (names + [f"arg{i}" for i in range(len(names), n)])[:n]
+
+
+def compile(fn: Callable[..., Any], *example_args: Any, check_args: Sequence[Sequence[Any]] = ()) -> Compiled:  # noqa: A001
+    """See `engine.compile`."""
+    return Compiled(fn, example_args, check_args)
