@@ -376,9 +376,9 @@ class Compiled:
                     f"argument {i} ({self._names[i]}) has {array.shape[0]} examples, argument 0 has {rows}"
                 )
             rows = array.shape[0]
+            if rows == 0:
+                raise ValueError("the batch is empty; expected at least one example")
             arrays.append(array.reshape(rows, -1))
-        if rows == 0:
-            raise ValueError("the batch is empty; expected at least one example")
         self._rows = 1 if rows is None else rows
         return arrays
 

@@ -359,7 +359,7 @@ def _sqrt_array(x: Any) -> Any:
 
 def _pow_array(a: Any, n: Any) -> Any:
     np = _numpy()
-    n = np.broadcast_to(n, a.shape)
+    a, n = np.broadcast_arrays(a, n)  # a base the same for every example, a batch of exponents
     _check_domain("pow", "a base other than 0 for a negative power", a, ~((a == 0.0) & (n < 0)))
     _check_domain("pow", "a base >= 0 for a non-integer power", a, ~((a < 0.0) & (n != np.round(n))))
     return a**n

@@ -1,0 +1,353 @@
+"""engine.compile: the graph traced once and run over a batch with numpy gives
+what the eager engine gives, example by example, gradients included."""
+
+import math
+import subprocess
+import sys
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+np = pytest.importorskip("numpy")
+
+import engine  # noqa: E402
+import nn  # noqa: E402
+from engine import OPS, Value  # noqa: E402
+from engine.graph import replay  # noqa: E402
+from engine.testing import expressions  # noqa: E402
+from tests.test_ops import SAMPLES  # noqa: E402
+
+TOL = 1e-12
+
+
+def close(compiled, eager, rel=TOL, floor=1e-300):
+    """Equal to `rel` relative to the largest magnitude among them (normwise):
+    the batch's sums run in another order than eager's, so a gradient that
+    cancels to almost 0 is compared at the scale of the others (or `floor`:
+    eager's own sum of +0.2 and −0.2 five times each can be 5.6e-17, not 0)."""
+    compiled, eager = np.asarray(compiled, dtype=float), np.asarray(eager, dtype=float)
+    scale = max(floor, float(np.max(np.abs(eager), initial=0.0)))
+    return compiled.shape == eager.shape and bool(np.all(np.abs(compiled - eager) <= rel * scale))
+
+
+def eager_mean(fn, batch, leaves):
+    """Eager reference: fn on every example, the mean backpropagated; (values, grads of leaves)."""
+    for p in leaves:
+        p.grad = 0.0
+    outs = [fn(*example) for example in zip(*batch, strict=True)]
+    mean = outs[0] if len(outs) == 1 else engine.sum(outs) * (1.0 / len(outs))
+    mean.backward()
+    return [o.data for o in outs], [p.grad for p in leaves], mean.data
+
+
+# -- the op table, point by point, kinks included ------------------------------
+
+KINKS = {  # points where a rule's convention decides (PyTorch's)
+    "relu": [((0.0,), None)],
+    "leaky_relu": [((0.0,), 0.1)],
+    "abs": [((0.0,), None)],
+    "step": [((0.0,), None)],
+    "sign": [((0.0,), None)],
+    "max": [((1.0, 1.0), None)],
+    "vpow": [((0.0, 0.0), None), ((0.0, 2.0), None)],
+    "pow": [((0.0,), 0.0), ((0.0,), 2.0)],
+}
+
+
+@pytest.mark.parametrize(
+    "name, xs, arg",
+    [(name, xs, arg) for name, points in SAMPLES.items() for xs, arg in points]
+    + [(name, xs, arg) for name, points in KINKS.items() for xs, arg in points],
+)
+def test_every_op_compiles_to_the_eager_numbers_and_derivatives(name, xs, arg):
+    op = OPS[name]
+    leaves = [Value(x) for x in xs]
+    # as arguments: a batch of the point and points near it
+    batch = np.array([xs] + [[x + d for x in xs] for d in (0.25, -0.125)])
+
+    def fn(*args):
+        return Value.apply(op, args, arg)
+
+    f = engine.compile(fn, *xs)
+    expected = []
+    for row in batch:
+        try:
+            expected.append(fn(*(Value(x) for x in row)).data)
+        except ValueError:  # a shifted point outside the domain: keep the point itself
+            batch = batch[:1]
+            expected = [fn(*(Value(x) for x in xs)).data]
+            break
+    assert close(f(*batch.T), expected)
+    # as live Values: the derivatives, each as eager backward gives it
+    g = engine.compile(lambda t: Value.apply(op, tuple(leaves), arg), 0.0)
+    g.backward([0.0, 0.0, 0.0])
+    compiled = [p.grad for p in leaves]
+    for p in leaves:
+        p.grad = 0.0
+    Value.apply(op, tuple(leaves), arg).backward()
+    assert compiled == pytest.approx([p.grad for p in leaves], rel=TOL, abs=1e-300)
+
+
+@given(expressions(max_leaves=4, max_ops=8), st.integers(1, 3), st.randoms(use_true_random=False))
+def test_random_graphs_compile_to_the_eager_numbers(expr, n_args, rng):
+    """Some leaves are arguments (a batch of points near the drawn one), the rest live Values."""
+    out, leaves = expr
+    n_args = min(n_args, len(leaves))
+    args, live = leaves[:n_args], leaves[n_args:]
+
+    def fn(*xs):
+        return replay(out, args, [*xs])
+
+    points = [[x.data for x in args]] + [[x.data + rng.uniform(-1e-3, 1e-3) for x in args] for _ in range(4)]
+    try:
+        values, grads, mean = eager_mean(
+            lambda *xs: fn(*map(Value, xs)), [list(col) for col in zip(*points, strict=True)], live
+        )
+    except ValueError:  # a nearby point left the domain
+        assume(False)
+    assume(all(math.isfinite(v) for v in [*values, *grads]))
+    f = engine.compile(fn, *points[0])
+    batch = np.array(points).T
+    # leaves in [-3, 3], nodes within ±100: numbers of order 1, compared to 1e-12 of that
+    assert close(f(*batch), values, floor=1.0)
+    for p in live:
+        p.grad = 0.0
+    assert close(f.backward(*batch), mean, floor=1.0)
+    assert close([p.grad for p in live], grads, floor=1.0)
+
+
+# -- every activation and loss of nn ---------------------------------------------
+
+
+@pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))
+@pytest.mark.parametrize("loss", ["mse", "binary_cross_entropy", "hinge", "cross_entropy"])
+def test_every_activation_and_loss_compiles_to_eager(activation, loss):
+    rng = np.random.default_rng(7)
+    nout = 3 if loss in ("mse", "cross_entropy") else 1
+    last = "sigmoid" if loss == "binary_cross_entropy" else "linear"
+    net = nn.MLP(5, [4, nout], activation=[activation, last], seed=1)
+    x = rng.normal(size=(6, 5))
+    y = {
+        "mse": rng.normal(size=(6, 3)),
+        "binary_cross_entropy": rng.integers(0, 2, 6).astype(float),
+        "hinge": rng.choice([-1.0, 1.0], 6),
+        "cross_entropy": np.eye(3)[rng.integers(0, 3, 6)],  # one-hot: class indices are refused (below)
+    }[loss]
+    loss_fn = nn.training.LOSSES[loss]
+
+    def fn(x, y):
+        return loss_fn(y, net(x))
+
+    f = engine.compile(fn, x[0], y[0])
+    params = net.parameters()
+    values, grads, mean = eager_mean(
+        lambda a, b: fn(list(a) if a.ndim else a, list(b) if b.ndim else b), [x, y], params
+    )
+    assert close(f(x, y), values)
+    for p in params:
+        p.grad = 0.0
+    assert f.backward(x, y) == pytest.approx(mean, rel=TOL)
+    assert close([p.grad for p in params], grads)
+
+
+def test_the_documents_network_compiles_into_a_few_array_steps():
+    net = nn.MLP(784, [16, 16, 10], activation="sigmoid", seed=0)
+    f = engine.compile(lambda x, y: nn.mse_loss(y, net(x)), [0.0] * 784, [0.0] * 10)
+    assert len(f.leaves) == 13_002  # every parameter read live (no constant: mse makes none)
+    kinds = [step.kind for step in f._steps]
+    assert kinds.count("matmul") == 3  # one per layer: its 16 (16, 10) dots as one X @ Wᵀ
+    assert len(kinds) <= 15, kinds
+
+
+def test_softmax_and_log_softmax_shift_each_example_by_its_own_largest_logit():
+    f = engine.compile(lambda z: nn.log_softmax(z), [0.0, 0.0])
+    batch = np.array([[1e17, 1e17], [0.0, 1000.0], [-1000.0, 3.0]])
+    out = f(batch)
+    assert out[0] == pytest.approx([-math.log(2)] * 2, rel=1e-15)
+    for row, got in zip(batch, out, strict=True):
+        assert got.tolist() == pytest.approx([v.data for v in nn.log_softmax(row.tolist())], rel=1e-15)
+
+
+# -- live parameters, reductions, fit ---------------------------------------------
+
+
+def test_parameters_are_read_live_on_every_call():
+    w = Value(2.0)
+    f = engine.compile(lambda x: w * x, 1.0)
+    assert f([1.0, 3.0]).tolist() == [2.0, 6.0]
+    w.data = -1.0
+    assert f([1.0, 3.0]).tolist() == [-1.0, -3.0]
+    opt = nn.SGD([w], lr=0.5)
+    opt.zero_grad()
+    assert f.backward([1.0, 3.0]) == -2.0
+    assert w.grad == 2.0  # ∂ mean(w·x)/∂w = mean(x)
+    opt.step()
+    assert f([1.0]).tolist() == [-2.0]
+
+
+def test_backward_sums_or_averages_and_accumulates_as_eager_does():
+    w = Value(3.0)
+    f = engine.compile(lambda x: (w * x) ** 2, 0.0)
+    assert f.backward([1.0, 2.0], reduction="sum") == 45.0
+    assert w.grad == 30.0  # Σ 2·w·x²
+    f.backward([1.0, 2.0])  # mean: adds 15 more
+    assert w.grad == 45.0
+
+
+def test_a_list_of_outputs_gives_one_column_each():
+    a = Value(2.0)
+    f = engine.compile(lambda x: [a * x, x + a, a], 0.0)
+    assert f([1.0, 2.0]).tolist() == [[2.0, 3.0, 2.0], [4.0, 4.0, 2.0]]
+    with pytest.raises(ValueError, match="backward needs a function that returns one Value"):
+        f.backward([1.0])
+
+
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy", "binary_cross_entropy", "hinge"])
+def test_fit_compiled_follows_eager_fit(loss):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(30, 4))
+    y = {
+        "mse": rng.normal(size=(30, 2)),
+        "cross_entropy": rng.integers(0, 2, 30),  # class indices: fit gives them one-hot
+        "binary_cross_entropy": rng.integers(0, 2, 30).astype(float),
+        "hinge": rng.choice([-1.0, 1.0], 30),
+    }[loss]
+    nout = 2 if loss in ("mse", "cross_entropy") else 1
+    last = "sigmoid" if loss == "binary_cross_entropy" else "linear"
+    runs = []
+    for compile_ in (False, True):
+        net = nn.MLP(4, [3, nout], activation=["tanh", last], seed=5)
+        opt = nn.Adam(net.parameters(), lr=0.05)
+        history = nn.fit(
+            net,
+            x,
+            y,
+            loss=loss,
+            optimizer=opt,
+            epochs=4,
+            batch_size=7,
+            seed=2,
+            progress=False,
+            compile=compile_,
+        )
+        runs.append((history, [p.data for p in net.parameters()]))
+    (eager, eager_params), (compiled, compiled_params) = runs
+    assert compiled == pytest.approx(eager, rel=1e-9)
+    assert compiled_params == pytest.approx(eager_params, rel=1e-9, abs=1e-12)
+
+
+# -- refusals and errors ---------------------------------------------------------
+
+
+def test_a_graph_that_depends_on_the_numbers_is_refused_naming_the_difference():
+    w = Value(1.0)
+
+    def branchy(x):
+        return w * x if x.data > 0 else (w * x).relu()  # a Python if on .data: frozen at trace time
+
+    f = engine.compile(branchy, 1.0)
+    with pytest.raises(
+        ValueError,
+        match=r"different graph for example 1 of the first batch .*: it has 4 nodes where the trace had 3",
+    ):
+        f([1.0, -2.0, 3.0])
+
+    def shifted(x):  # the old log-softmax: a number read off the data becomes a constant
+        return x[0] - max(v.data for v in x)
+
+    with pytest.raises(
+        ValueError,
+        match=r"node 1 is add_const with c=-5\.0 of nodes \[0\] where the trace had add_const with c=-2\.0",
+    ):
+        engine.compile(shifted, [1.0, 2.0], check_args=[([1.0, 5.0],)])
+
+
+def test_a_class_index_target_that_is_a_value_is_refused():
+    net = nn.MLP(2, [3], activation="linear", seed=0)
+    with pytest.raises(TypeError, match="one-hot"):
+        engine.compile(lambda x, y: nn.cross_entropy(net(x), y), [0.0, 0.0], 1)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda f: f(np.zeros((4, 3)), np.zeros(4)),
+            ValueError,
+            r"argument 0 \(x\) has shape \(4, 3\); expected \('B', 2\)",
+        ),
+        (lambda f: f(np.zeros((4, 2))), TypeError, r"traced with 2 argument\(s\), got 1"),
+        (
+            lambda f: f(np.zeros((4, 2)), np.zeros(5)),
+            ValueError,
+            r"argument 1 \(y\) has 5 examples, argument 0 has 4",
+        ),
+        (lambda f: f(np.zeros((0, 2)), np.zeros(0)), ValueError, "the batch is empty"),
+        (lambda f: f([["a", "b"]], [1.0]), TypeError, r"argument 0 \(x\) must be an array of numbers"),
+        (
+            lambda f: f.backward(np.zeros((1, 2)), [1.0], reduction="max"),
+            ValueError,
+            "reduction must be 'mean' or 'sum'",
+        ),
+    ],
+)
+def test_a_batch_of_the_wrong_shape_is_refused(call, error, message):
+    f = engine.compile(lambda x, y: x[0] * x[1] + y, [1.0, 2.0], 3.0)
+    with pytest.raises(error, match=message):
+        call(f)
+
+
+def test_what_compile_takes_is_checked():
+    with pytest.raises(TypeError, match="expected a function"):
+        engine.compile(3.0, 1.0)
+    with pytest.raises(TypeError, match=r"argument 0 \(x\) of the example must be a number"):
+        engine.compile(lambda x: x, "seven")
+    with pytest.raises(TypeError, match="must return a Value or a list of Values, got float"):
+        engine.compile(lambda x: 2.0, 1.0)
+
+
+def test_a_domain_error_names_the_op_and_the_example():
+    f = engine.compile(lambda x: x.log(), 1.0)
+    batch = np.ones(30)
+    batch[17] = -0.5
+    with pytest.raises(ValueError, match=r"log: expected an input > 0, got -0\.5 in example 17"):
+        f(batch)
+
+
+def test_a_derivative_that_is_not_finite_raises_as_eager_backward_does():
+    a = Value(0.0)
+    f = engine.compile(lambda x: (a + x).sqrt(), 1.0)
+    with pytest.raises(ValueError, match=r"sqrt: its derivative at \[0\.0\] is not finite .* in example 1"):
+        f.backward([1.0, 0.0])
+    with pytest.raises(ValueError, match="sqrt: its derivative"):
+        ((a + 0.0).sqrt()).backward()  # eager says the same
+
+
+def test_detect_anomaly_works_on_compiled_calls():
+    f = engine.compile(lambda x: x.exp() * 0.5, 1.0)
+    assert f([1000.0]).tolist() == [math.inf]  # overflow is inf, as eager's exp
+    with (
+        engine.detect_anomaly(),
+        pytest.raises(FloatingPointError, match=r"exp produced inf .* in example 1"),
+    ):
+        f([0.0, 1000.0])
+
+
+def test_compile_traces_with_gradients_on_even_under_no_grad():
+    w = Value(2.0)
+    with engine.no_grad():
+        f = engine.compile(lambda x: w * x, 1.0)
+    f.backward([3.0])
+    assert w.grad == 3.0
+
+
+def test_import_engine_needs_no_numpy_and_compile_says_what_to_install():
+    code = (
+        "import sys; sys.modules['numpy'] = None\n"
+        "import engine, nn\n"
+        "try:\n    engine.compile(lambda x: x, 1.0)\n"
+        "except ImportError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "engine.compile needs numpy" in out and "pip install" in out
