@@ -287,6 +287,20 @@ class Compiled:
     def backward(self, *batch: Any, reduction: str = "mean") -> float:
         """Run the batch and backpropagate its mean (or sum): add ∂mean/∂p to `p.grad`
         of every live Value p, exactly what eager `mean.backward()` adds. Returns the mean (sum)."""
+        loss, grads = self.gradient(self.read_leaves(), *batch, reduction=reduction)
+        for p, d in zip(self.leaves, grads.tolist(), strict=True):
+            p.grad += d
+        return loss
+
+    def read_leaves(self) -> Any:
+        """The live Values' numbers now, as one array in the order of `leaves`."""
+        return np.fromiter(map(_DATA, self.leaves), dtype=float, count=len(self.leaves))
+
+    def gradient(self, leaves: Any, *batch: Any, reduction: str = "mean") -> tuple[float, Any]:
+        """`backward` as a function of arrays, reading and writing no Value: with
+        the live Values' numbers given as `leaves` (as `read_leaves()` gives them),
+        the batch's mean (or sum) and its gradient, an array in the same order.
+        `nn.fit(compile=True)` trains on it, its parameters in one array."""
         if reduction not in ("mean", "sum"):
             raise ValueError(f"backward: reduction must be 'mean' or 'sum', got {reduction!r}")
         if not self._single:
@@ -294,7 +308,7 @@ class Compiled:
                 f"backward needs a function that returns one Value (a loss); {self._name()} returns "
                 f"{len(self.outputs)}"
             )
-        blocks, saved = self._run(batch, keep=True)
+        blocks, saved = self._run(batch, keep=True, leaves=leaves)
         rows = self._rows
         losses = np.broadcast_to(self._output.read(blocks), (rows, 1))
         total = math.fsum(losses[:, 0].tolist())
@@ -312,18 +326,15 @@ class Compiled:
                 for columns, share in zip(step.inputs, shares, strict=True):
                     if share is None or not any(grads[b] is not None for b, *_ in columns.parts):
                         continue
-                    share = np.broadcast_to(
-                        share, (share.shape[0], columns.width)
-                    )  # sum's 1.0, one per column
+                    share = np.broadcast_to(share, (share.shape[0], columns.width))  # sum's 1.0, for each
                     _check_share(step, ins, out, share, anomaly)
                     columns.add(grads, share)
         live = grads[LIVE]
         assert live is not None
-        for p, d in zip(self.leaves, live[0].tolist(), strict=True):
-            p.grad += d
-        return total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
+        mean = total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
+        return mean, live[0]
 
-    def _run(self, batch: Sequence[Any], keep: bool) -> tuple[list[Any], list[Any]]:
+    def _run(self, batch: Sequence[Any], keep: bool, leaves: Any = None) -> tuple[list[Any], list[Any]]:
         arrays = self._arguments(batch)
         if not self._checked:  # the first batch: the same graph at its first, middle and last example
             rows = arrays[0].shape[0] if arrays else 1
@@ -333,7 +344,13 @@ class Compiled:
                     f"example {b} of the first batch",
                 )
             self._checked = True
-        live = np.fromiter(map(_DATA, self.leaves), dtype=float, count=len(self.leaves)).reshape(1, -1)
+        if leaves is None:
+            leaves = self.read_leaves()
+        elif np.shape(leaves) != (len(self.leaves),):
+            raise ValueError(
+                f"leaves has shape {np.shape(leaves)}; expected ({len(self.leaves)},), one per live Value"
+            )
+        live = np.asarray(leaves, dtype=float).reshape(1, -1)
         blocks: list[Any] = [live, *arrays] + [None] * len(self._steps)
         saved: list[Any] = []
         anomaly = state.anomaly

@@ -4,6 +4,12 @@ The update formulas are PyTorch's (torch.optim.SGD and Adam with their
 defaults otherwise), written in the same order of operations, so a model
 trained here and its `to_torch()` copy trained there follow the same
 trajectory to within rounding.
+
+Each rule is written once, with operators, as a function of one parameter's
+number and gradient (floats) or of every parameter's at once (numpy
+arrays): `step()` runs it on the Values one by one, `step_arrays()` on a
+whole model's parameters in one array (`nn.fit(compile=True)`), the same
+numbers either way.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
+from typing import Any
 
 from engine import Value
 
@@ -32,7 +39,13 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
+        """Update every parameter from its `.grad`."""
         raise NotImplementedError
+
+    def step_arrays(self, data: Any, grad: Any) -> Any:
+        """The same update on numpy arrays of every parameter's number and gradient
+        (in the order of `params`): returns the new numbers; no Value is touched."""
+        raise NotImplementedError(f"{type(self).__name__} has no step on arrays")
 
     def __repr__(self) -> str:
         settings = ", ".join(
@@ -61,22 +74,38 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = _check("momentum", momentum, low=0.0)
         self.weight_decay = _check("weight_decay", weight_decay, low=0.0)
-        self._buffers: list[float | None] = [None] * len(self.params)
+        self._buffers: Any = None  # momentum's running g: None until the first step, then one per parameter
 
     def step(self) -> None:
-        lr, momentum, decay, buffers = self.lr, self.momentum, self.weight_decay, self._buffers
-        if not (momentum or decay):  # plain w ← w − lr·g: the same formula, one pass with nothing else
+        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
+        if not (momentum or decay):  # _sgd's rule with nothing else, inline: no call per parameter
             for p in self.params:
                 p.data -= lr * p.grad
             return
+        buffers = self._buffers
+        if buffers is None:
+            buffers = [None] * len(self.params)
+        elif not isinstance(buffers, list):  # step_arrays came first
+            buffers = buffers.tolist()
         for i, p in enumerate(self.params):
-            g = p.grad
-            if decay:
-                g = g + decay * p.data
-            if momentum:
-                buf = buffers[i]
-                g = buffers[i] = g if buf is None else buf * momentum + g
-            p.data -= lr * g
+            p.data, buffers[i] = _sgd(p.data, p.grad, buffers[i], lr, momentum, decay)
+        self._buffers = buffers
+
+    def step_arrays(self, data: Any, grad: Any) -> Any:
+        buffers = self._buffers
+        if isinstance(buffers, list):  # eager steps came first (None: momentum has not started)
+            buffers = None if buffers[0] is None else _array(buffers)
+        data, self._buffers = _sgd(data, grad, buffers, self.lr, self.momentum, self.weight_decay)
+        return data
+
+
+def _sgd(w: Any, g: Any, buf: Any, lr: float, momentum: float, decay: float) -> tuple[Any, Any]:
+    """One SGD update of w (a number or an array) with gradient g: (new w, new momentum buffer)."""
+    if decay:
+        g = g + decay * w
+    if momentum:
+        g = buf = g if buf is None else buf * momentum + g
+    return w - lr * g, buf
 
 
 class Adam(Optimizer):
@@ -105,21 +134,62 @@ class Adam(Optimizer):
             raise ValueError("eps must be > 0 (it keeps Adam's step finite where √v is 0), got 0")
         self.weight_decay = _check("weight_decay", weight_decay, low=0.0)
         self.t = 0
-        self._m = [0.0] * len(self.params)
-        self._v = [0.0] * len(self.params)
+        self._m: Any = [0.0] * len(self.params)  # running averages: lists, or arrays after step_arrays
+        self._v: Any = [0.0] * len(self.params)
 
-    def step(self) -> None:
+    def _constants(self) -> tuple[float, ...]:
         self.t += 1
-        (beta1, beta2), eps, decay, m, v = self.betas, self.eps, self.weight_decay, self._m, self._v
+        (beta1, beta2) = self.betas
         step_size = self.lr / (1 - beta1**self.t)
         correction2_sqrt = (1 - beta2**self.t) ** 0.5
+        return step_size, correction2_sqrt, beta1, beta2, self.eps, self.weight_decay
+
+    def step(self) -> None:
+        constants = self._constants()
+        m, v = (x if isinstance(x, list) else x.tolist() for x in (self._m, self._v))
         for i, p in enumerate(self.params):
-            g = p.grad
-            if decay:
-                g = g + decay * p.data
-            m[i] += (g - m[i]) * (1 - beta1)  # torch's lerp, = β₁·m + (1 − β₁)·g
-            v[i] = v[i] * beta2 + (1 - beta2) * g * g
-            p.data -= step_size * (m[i] / (math.sqrt(v[i]) / correction2_sqrt + eps))
+            p.data, m[i], v[i] = _adam(p.data, p.grad, m[i], v[i], *constants)
+        self._m, self._v = m, v
+
+    def step_arrays(self, data: Any, grad: Any) -> Any:
+        constants = self._constants()
+        m, v = (_array(x) if isinstance(x, list) else x for x in (self._m, self._v))
+        data, self._m, self._v = _adam(data, grad, m, v, *constants)
+        return data
+
+
+def _adam(
+    w: Any,
+    g: Any,
+    m: Any,
+    v: Any,
+    step_size: float,
+    correction2_sqrt: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    decay: float,
+) -> tuple[Any, Any, Any]:
+    """One Adam update of w (a number or an array): (new w, new m, new v)."""
+    if decay:
+        g = g + decay * w
+    m = m + (g - m) * (1 - beta1)  # torch's lerp, = β₁·m + (1 − β₁)·g
+    v = v * beta2 + (1 - beta2) * g * g
+    return w - step_size * (m / (_sqrt(v) / correction2_sqrt + eps)), m, v
+
+
+def _sqrt(x: Any) -> Any:
+    return math.sqrt(x) if type(x) is float else _numpy().sqrt(x)
+
+
+def _array(numbers: list[float]) -> Any:
+    return _numpy().array(numbers, dtype=float)
+
+
+def _numpy() -> Any:
+    import numpy  # only for step_arrays, which only nn.fit(compile=True) calls
+
+    return numpy
 
 
 __all__ = ["SGD", "Adam", "Optimizer"]

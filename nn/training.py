@@ -81,11 +81,12 @@ def fit(
     steps_per_epoch = -(-len(order) // batch_size)
     bar = progress_bar(epochs * steps_per_epoch) if progress else None
 
-    run = (
-        _compiled_steps(model, inputs, targets, loss_fn)
-        if compile
-        else _eager_steps(model, inputs, targets, loss_fn)
-    )
+    if not compile:
+        run = _eager_steps(model, inputs, targets, loss_fn, optimizer)
+    elif type(optimizer).step_arrays is Optimizer.step_arrays:  # an optimizer of yours: on its Values
+        run = _compiled_steps(model, inputs, targets, loss_fn, optimizer)
+    else:
+        run = _array_steps(model, inputs, targets, loss_fn, optimizer)
 
     history: list[float] = []
     try:
@@ -95,9 +96,7 @@ def fit(
             total, seen = 0.0, 0
             for start in range(0, len(order), batch_size):
                 batch = order[start : start + batch_size]
-                optimizer.zero_grad()
-                step_loss = run(batch)  # the batch's mean loss, its gradients added to .grad
-                optimizer.step()
+                step_loss = run(batch)  # zero the gradients, the batch's mean loss backward, a step
                 total, seen = total + step_loss * len(batch), seen + len(batch)
                 if bar is not None:  # the epoch's running mean loss
                     bar.set_postfix(loss=f"{total / seen:.4f}", refresh=False)
@@ -106,21 +105,30 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+        done = getattr(run, "done", None)
+        if done is not None:
+            done()
     return history
 
 
-def _eager_steps(model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn) -> Step:
+def _eager_steps(
+    model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn, optimizer: Optimizer
+) -> Step:
     def run(batch: list[int]) -> float:
         losses = [loss_fn(targets[i], model(inputs[i])) for i in batch]
         step_loss = losses[0] if len(losses) == 1 else engine.sum(losses) * (1.0 / len(losses))
+        optimizer.zero_grad()
         step_loss.backward()
+        optimizer.step()
         return step_loss.data
 
     return run
 
 
-def _compiled_steps(model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn) -> Step:
-    """The same step, traced once and run on the batch's rows at once (`engine.compile`)."""
+def _compiled(
+    model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn
+) -> tuple[Any, ...]:
+    """The step's loss traced once (`engine.compile`), and the data as arrays."""
     try:
         import numpy as np
     except ImportError:
@@ -132,11 +140,55 @@ def _compiled_steps(model: Module, inputs: Sequence[Any], targets: Sequence[Any]
         n = len(outputs) if isinstance(outputs, list) else 1
         y = np.array([one_hot(int(t), n) for t in y])
     y = y.astype(float)
-    step = engine.compile(lambda x, y: loss_fn(y, model(x)), x[0], y[0])
+    return engine.compile(lambda x, y: loss_fn(y, model(x)), x[0], y[0]), x, y
+
+
+def _compiled_steps(
+    model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn, optimizer: Optimizer
+) -> Step:
+    """Each step on the whole batch at once, the optimizer on the Values."""
+    compiled, x, y = _compiled(model, inputs, targets, loss_fn)
 
     def run(batch: list[int]) -> float:
-        return step.backward(x[batch], y[batch])
+        optimizer.zero_grad()
+        step_loss = compiled.backward(x[batch], y[batch])
+        optimizer.step()
+        return float(step_loss)
 
+    return run
+
+
+def _array_steps(
+    model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn, optimizer: Optimizer
+) -> Step:
+    """Each step on the whole batch at once, and the parameters held in one array
+    while fit runs (the optimizer's `step_arrays`): the same numbers as the
+    steps on Values, without reading and writing every Value every step. The
+    Values get their numbers, and the last step's gradients, when fit ends."""
+    import numpy as np
+
+    compiled, x, y = _compiled(model, inputs, targets, loss_fn)
+    position = {leaf: i for i, leaf in enumerate(compiled.leaves)}
+    params = optimizer.params
+    where = np.array([position.get(p, -1) for p in params])  # -1: a parameter the loss does not read
+    read = where >= 0
+    leaves = compiled.read_leaves()
+    data = np.array([p.data for p in params])
+    grad = np.zeros(len(params))
+
+    def run(batch: list[int]) -> float:
+        nonlocal data, grad
+        leaves[where[read]] = data[read]
+        step_loss, grads = compiled.gradient(leaves, x[batch], y[batch])
+        grad = np.where(read, grads[where], 0.0)
+        data = optimizer.step_arrays(data, grad)
+        return float(step_loss)
+
+    def done() -> None:  # fit ends (or is interrupted): the Values as eager steps would leave them
+        for p, number, g in zip(params, data.tolist(), grad.tolist(), strict=True):
+            p.data, p.grad = number, g
+
+    run.done = done  # type: ignore[attr-defined]
     return run
 
 

@@ -351,3 +351,92 @@ def test_import_engine_needs_no_numpy_and_compile_says_what_to_install():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "engine.compile needs numpy" in out and "pip install" in out
+
+
+# -- optimizers on arrays: nn.fit(compile=True) holds the parameters in one array ---
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: nn.SGD(ps, lr=0.1),
+        lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: nn.SGD(ps, lr=0.1, weight_decay=0.01),
+        lambda ps: nn.Adam(ps, lr=0.01, weight_decay=0.1),
+    ],
+    ids=["sgd", "sgd-momentum-decay", "sgd-decay", "adam"],
+)
+def test_step_arrays_gives_the_numbers_step_gives_even_when_mixed(make):
+    rng = np.random.default_rng(0)
+    on_values, on_arrays = [Value(x) for x in rng.normal(size=5)], [Value(x) for x in rng.normal(size=5)]
+    for p, q in zip(on_values, on_arrays, strict=True):
+        q.data = p.data
+    a, b = make(on_values), make(on_arrays)
+    data = np.array([p.data for p in on_arrays])
+    for t in range(6):
+        g = rng.normal(size=5)
+        for p, gi in zip(on_values, g, strict=True):
+            p.grad = float(gi)
+        a.step()
+        if t in (2, 3):  # steps on Values in between: the state carries over both ways
+            for p, number, gi in zip(on_arrays, data.tolist(), g, strict=True):
+                p.data, p.grad = number, float(gi)
+            b.step()
+            data = np.array([p.data for p in on_arrays])
+        else:
+            data = b.step_arrays(data, g)
+    assert data.tolist() == pytest.approx([p.data for p in on_values], rel=1e-15, abs=1e-300)
+
+
+def test_fit_compiled_with_an_optimizer_of_yours_steps_on_the_values():
+    class Halving(nn.Optimizer):  # no step_arrays: fit steps it on the Values
+        def step(self):
+            for p in self.params:
+                p.data -= self.lr * p.grad
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+    runs = []
+    for optimizer, compile_ in ((Halving, False), (Halving, True), (nn.SGD, True)):
+        net = nn.MLP(3, [1], activation="linear", seed=0)
+        history = nn.fit(
+            net,
+            x,
+            y,
+            optimizer=optimizer(net.parameters(), lr=0.05),
+            epochs=3,
+            batch_size=4,
+            seed=0,
+            progress=False,
+            compile=compile_,
+        )
+        runs.append((history, [x for p in net.parameters() for x in (p.data, p.grad)]))
+    for history, params in runs[1:]:
+        assert history == pytest.approx(runs[0][0], rel=1e-12)
+        assert params == pytest.approx(runs[0][1], rel=1e-12)  # grads: the last step's, as eager leaves them
+
+
+def test_an_interrupted_compiled_fit_leaves_the_values_where_training_got(monkeypatch):
+    from nn import training
+
+    real, calls = training._array_steps, []
+
+    def steps(*args):
+        run = real(*args)
+
+        def interrupted(batch):
+            calls.append(batch)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            return run(batch)
+
+        interrupted.done = run.done
+        return interrupted
+
+    monkeypatch.setattr(training, "_array_steps", steps)
+    net, twin = nn.MLP(2, [1], activation="linear", seed=0), nn.MLP(2, [1], activation="linear", seed=0)
+    x, y = np.ones((8, 2)), np.zeros(8)
+    with pytest.raises(KeyboardInterrupt):
+        nn.fit(net, x, y, epochs=5, batch_size=4, shuffle=False, progress=False, compile=True)
+    nn.fit(twin, x[:8], y[:8], epochs=1, batch_size=4, shuffle=False, progress=False)  # the same two steps
+    assert [p.data for p in net.parameters()] == pytest.approx([p.data for p in twin.parameters()], rel=1e-12)
