@@ -134,7 +134,8 @@ def plot_weights(report: Report, model: nn.MLP, side: int, name: str) -> None:
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(
-        f"What each first-layer neuron looks for:\nits {side * side} weights, green +, red −, brighter = larger",
+        f"What each first-layer neuron looks for:\n"
+        f"its {side * side} weights, green +, red −, brighter = larger",
         fontsize=10,
     )
     report.figure(fig, name)
