@@ -47,11 +47,11 @@ def main(report: Report) -> None:
     train_x, train_y, test_x, test_y = load()
     epochs = 2 if report.quick else 30
     model = nn.MLP(784, [16, 16, 10], activation=["sigmoid", "sigmoid", "linear"], seed=SEED)
+    count = model.num_parameters()
+    print(f"MLP(784, [16, 16, 10]): {count:,} parameters (784·16 + 16·16 + 16·10 + 16 + 16 + 10)")
     print(
-        f"MLP(784, [16, 16, 10]): {model.num_parameters():,} parameters (784·16 + 16·16 + 16·10 + 16 + 16 + 10)"
-    )
-    print(
-        f"{len(train_x):,} training digits, {len(test_x):,} test digits (28×28); Adam, batches of 32, {epochs} epochs"
+        f"{len(train_x):,} training digits, {len(test_x):,} test digits (28×28); "
+        f"Adam, batches of 32, {epochs} epochs"
     )
 
     start = time.perf_counter()
