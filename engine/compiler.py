@@ -112,6 +112,7 @@ class _Step:
     def __init__(self, op: Op, kind: str, inputs: list[_Columns], arg: Any, nodes: list[Value]) -> None:
         self.op, self.kind, self.inputs, self.arg, self.nodes = op, kind, inputs, arg, nodes
         self.block = -1  # where its output goes, set by the plan
+        self.wanted = [True] * len(inputs)  # which inputs need a gradient, set by the plan
 
     def forward(self, ins: list[Any]) -> Any:
         if self.kind == "matmul":
@@ -124,19 +125,26 @@ class _Step:
         assert batched is not None
         return batched(*ins) if self.arg is None else batched(*ins, self.arg)
 
-    def backward(self, ins: list[Any], out: Any, g: Any) -> list[Any]:
-        """g·∂out/∂input for each input, by the op's `local_grads` on arrays."""
+    def backward(self, ins: list[Any], out: Any, g: Any, wanted: list[bool]) -> list[Any]:
+        """g·∂out/∂input for each wanted input (None for the others), by the op's
+        `local_grads` on arrays."""
         if self.kind in ("matmul", "pairs"):
             w, x = ins
             local_w, local_x = self.op.local_grads(out, w, x)  # dot's: ∂/∂w = x, ∂/∂x = w
             if self.kind == "pairs":
-                return [g * local_w, g * local_x]
+                return [g * local_w if wanted[0] else None, g * local_x if wanted[1] else None]
             k = len(self.nodes)
-            return [(g.T @ local_w).reshape(1, -1), g @ local_x.reshape(k, -1)]
+            return [
+                (g.T @ local_w).reshape(1, -1) if wanted[0] else None,  # Σ over the batch, in the product
+                g @ local_x.reshape(k, -1) if wanted[1] else None,
+            ]
         local = (
             self.op.local_grads(out, *ins) if self.arg is None else self.op.local_grads(out, *ins, self.arg)
         )
-        return [None if type(d) is float and d == 0.0 else g * d for d in local]
+        return [
+            None if not want or (type(d) is float and d == 0.0) else g * d
+            for d, want in zip(local, wanted, strict=True)
+        ]
 
     def describe(self, row: int, col: int, ins: list[Any]) -> str:
         """The inputs of node `col` in example `row`, for an error message."""
@@ -272,7 +280,8 @@ class Compiled:
         self._output = _Columns([where[v] for v in self.outputs])
         wants = [True] + [False] * len(widths)  # gradients for the live Values, none for arguments
         for step in self._steps:
-            wants.append(any(wants[b] for columns in step.inputs for b, *_ in columns.parts))
+            step.wanted = [any(wants[b] for b, *_ in columns.parts) for columns in step.inputs]
+            wants.append(any(step.wanted))
         self._wants = wants
 
     # -- running ----------------------------------------------------------------
@@ -313,26 +322,33 @@ class Compiled:
         losses = np.broadcast_to(self._output.read(blocks), (rows, 1))
         total = math.fsum(losses[:, 0].tolist())
         seed = 1.0 / rows if reduction == "mean" else 1.0
-        grads = [np.zeros_like(blocks[b]) if self._wants[b] else None for b in range(self._blocks)]
-        self._output.add(grads, np.full((rows, 1), seed))
         anomaly = state.anomaly
+        live = self._sweep(blocks, saved, seed, check=anomaly)
+        if not anomaly and not np.isfinite(live).all():  # again, checking each share: where did it come from?
+            live = self._sweep(blocks, saved, seed, check=True)
+        mean = total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
+        return mean, live[0]
+
+    def _sweep(self, blocks: list[Any], saved: list[Any], seed: float, check: bool) -> Any:
+        """The backward sweep over the steps, last first: the live Values' gradient (1 × n)."""
+        grads = [np.zeros(blocks[b].shape) if self._wants[b] else None for b in range(self._blocks)]
+        self._output.add(grads, np.full((self._rows, 1), seed))
         with np.errstate(all="ignore"):
             for step, ins in zip(reversed(self._steps), reversed(saved), strict=True):
                 g = grads[step.block]
-                if g is None or not g.any():
+                if g is None:
                     continue
                 out = blocks[step.block]
-                shares = step.backward(ins, out, g)
+                shares = step.backward(ins, out, g, step.wanted)
                 for columns, share in zip(step.inputs, shares, strict=True):
-                    if share is None or not any(grads[b] is not None for b, *_ in columns.parts):
+                    if share is None:
                         continue
-                    share = np.broadcast_to(share, (share.shape[0], columns.width))  # sum's 1.0, for each
-                    _check_share(step, ins, out, share, anomaly)
+                    if share.shape[1] != columns.width:  # sum's local 1.0 stands for each of its inputs
+                        share = np.broadcast_to(share, (share.shape[0], columns.width))
+                    if check:
+                        _check_share(step, ins, out, share, state.anomaly)
                     columns.add(grads, share)
-        live = grads[LIVE]
-        assert live is not None
-        mean = total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
-        return mean, live[0]
+        return grads[LIVE]
 
     def _run(self, batch: Sequence[Any], keep: bool, leaves: Any = None) -> tuple[list[Any], list[Any]]:
         arrays = self._arguments(batch)
@@ -445,7 +461,10 @@ def _make_step(
         arg = None if node._arg is None else np.asarray(node._arg, dtype=float).reshape(1, -1)
         return _Step(op, kind, [_Columns([where[v] for v in node._parents])], arg, nodes)
     inputs = [_Columns([where[node._parents[i]] for node in nodes]) for i in range(len(nodes[0]._parents))]
-    arg = None if op.param is None else np.array([[node._arg for node in nodes]], dtype=float)
+    arg = None
+    if op.param is not None:  # one number for all (numpy's x ** 2.0 is then x·x), or a row of them
+        args = [node._arg for node in nodes]
+        arg = args[0] if len(set(args)) == 1 else np.array([args], dtype=float)
     return _Step(op, kind, inputs, arg, nodes)
 
 
