@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(0)
     pool_x, pool_y = rng.random((4096, 784)), rng.random((4096, 10))
     print(
-        f"\n== {args.threads} thread(s) (BLAS, OpenMP and torch), numpy {np.__version__}, torch {torch.__version__}"
+        f"\n== {args.threads} thread(s) (BLAS, OpenMP and torch), "
+        f"numpy {np.__version__}, torch {torch.__version__}"
     )
 
     def loss_of(net):
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace) -> None:
         times.append(time.perf_counter() - start)
     compile_ms = statistics.median(times) * 1e3
     print(
-        f"engine.compile of MLP(784, [16, 16, 10]) ({net.num_parameters():,} parameters): {compile_ms:.1f} ms (target < 100 ms)"
+        f"engine.compile of MLP(784, [16, 16, 10]) ({net.num_parameters():,} parameters): "
+        f"{compile_ms:.1f} ms (target < 100 ms)"
     )
 
     # -- each engine's step ------------------------------------------------------------
@@ -182,7 +184,7 @@ def run(args: argparse.Namespace) -> None:
         steps = {name: make(batch) for name, make in engines.items() if batch == 1 or name not in slow}
         samples: dict[str, list[float]] = {name: [] for name in steps}
         order = np.random.default_rng(batch)
-        for name, step in steps.items():  # warm up (and, for compiled chainrule, the first-batch check)
+        for step in steps.values():  # warm up (and, for compiled chainrule, the first-batch check)
             step(order.integers(0, len(pool_x), batch).tolist())
         for _ in range(args.blocks):
             for name, step in steps.items():
@@ -200,7 +202,8 @@ def run(args: argparse.Namespace) -> None:
 
     width = max(map(len, engines)) + 2
     print(
-        f"\nexamples per second, one training step (forward, MSE, backward, SGD), median of {args.blocks} blocks"
+        "\nexamples per second, one training step (forward, MSE, backward, SGD), "
+        f"median of {args.blocks} blocks"
     )
     print(f"{'':{width}}" + "".join(f"{f'batch {b}':>14}" for b in BATCHES))
     for name in engines:
@@ -209,7 +212,8 @@ def run(args: argparse.Namespace) -> None:
             + "".join(f"{rates[name, b]:>14,.0f}" if (name, b) in rates else f"{'—':>14}" for b in BATCHES)
         )
     print(
-        f"\nchainrule fit step as a multiple of each (batch {BATCHES[-1]}; micrograd and eager: their batch-1 rate)"
+        "\nchainrule fit step as a multiple of each at each batch size "
+        "(micrograd and eager: of their batch-1 rate)"
     )
     for name in ("torch f64", "torch f32", "chainrule Values"):
         print(
@@ -228,7 +232,8 @@ def run(args: argparse.Namespace) -> None:
         print(f"  ≥ {target}× {name}: {ratio:.2f}× ({'met' if ratio >= target else 'MISSED'})")
     ratio = rates["chainrule fit", big] / rates["micrograd", 1]
     print(
-        f"  ≥ {MICROGRAD_TARGET:,}× micrograd: {ratio:,.0f}× ({'met' if ratio >= MICROGRAD_TARGET else 'MISSED'})"
+        f"  ≥ {MICROGRAD_TARGET:,}× micrograd: {ratio:,.0f}× "
+        f"({'met' if ratio >= MICROGRAD_TARGET else 'MISSED'})"
     )
     print(f"  compile < 100 ms: {compile_ms:.1f} ms ({'met' if compile_ms < 100 else 'MISSED'})")
 

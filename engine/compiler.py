@@ -461,7 +461,7 @@ def _make_step(
         arg = None if node._arg is None else np.asarray(node._arg, dtype=float).reshape(1, -1)
         return _Step(op, kind, [_Columns([where[v] for v in node._parents])], arg, nodes)
     inputs = [_Columns([where[node._parents[i]] for node in nodes]) for i in range(len(nodes[0]._parents))]
-    arg = None
+    arg: Any = None
     if op.param is not None:  # one number for all (numpy's x ** 2.0 is then x·x), or a row of them
         args = [node._arg for node in nodes]
         arg = args[0] if len(set(args)) == 1 else np.array([args], dtype=float)
