@@ -458,8 +458,8 @@ def _make_step(
         )
     if kind == "columns":
         (node,) = nodes
-        arg = None if node._arg is None else np.asarray(node._arg, dtype=float).reshape(1, -1)
-        return _Step(op, kind, [_Columns([where[v] for v in node._parents])], arg, nodes)
+        row = None if node._arg is None else np.asarray(node._arg, dtype=float).reshape(1, -1)
+        return _Step(op, kind, [_Columns([where[v] for v in node._parents])], row, nodes)
     inputs = [_Columns([where[node._parents[i]] for node in nodes]) for i in range(len(nodes[0]._parents))]
     arg: Any = None
     if op.param is not None:  # one number for all (numpy's x ** 2.0 is then x·x), or a row of them
