@@ -171,16 +171,18 @@ def _array_steps(
     position = {leaf: i for i, leaf in enumerate(compiled.leaves)}
     params = optimizer.params
     where = np.array([position.get(p, -1) for p in params])  # -1: a parameter the loss does not read
-    read = where >= 0
+    read = np.flatnonzero(where >= 0)
+    where_read = where[read]
     leaves = compiled.read_leaves()
     data = np.array([p.data for p in params])
     grad = np.zeros(len(params))
 
     def run(batch: list[int]) -> float:
         nonlocal data, grad
-        leaves[where[read]] = data[read]
+        leaves[where_read] = data[read]
         step_loss, grads = compiled.gradient(leaves, x[batch], y[batch])
-        grad = np.where(read, grads[where], 0.0)
+        grad = np.zeros(len(params))
+        grad[read] = grads[where_read]
         data = optimizer.step_arrays(data, grad)
         return float(step_loss)
 
