@@ -20,6 +20,7 @@ GALLERY = {
     "activations": ["activations.png"],
     "moons": ["moons_boundary.png"],
     "digits": ["digit_weights.png", "digits_confusion.png"],
+    "mnist": ["mnist_weights.png"],
 }
 
 

@@ -8,9 +8,15 @@
     0.013296
 
 Imports only the standard library; pictures live in `engine.viz` (needs
-the graphviz package), test helpers in `engine.testing`. `explain(L, w1)`
-writes ∂L/∂w1 out by the chain rule.
+the graphviz package), test helpers in `engine.testing`, batches in
+`engine.compiler` (needs numpy). `explain(L, w1)` writes ∂L/∂w1 out by the
+chain rule; `compile(fn, *example)` runs fn over a whole batch at once.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from engine.autodiff import grad, gradients
 from engine.derivation import Derivation, explain
@@ -18,6 +24,9 @@ from engine.graph import topological_order, zero_grad
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad
 from engine.ops import OPS, Op
 from engine.value import Value, dot
+
+if TYPE_CHECKING:  # engine.compiler imports numpy: only when compile is called
+    from engine.compiler import Compiled
 
 # engine.sum, as torch.sum; the redundant alias re-exports it while keeping it
 # out of __all__, so `from engine import *` never shadows the builtin.
@@ -40,7 +49,9 @@ __all__ = [
 ]
 
 
-def compile(fn, *example_args, check_args=()):  # type: ignore[no-untyped-def]  # noqa: A001 - engine.compile, as torch.compile
+def compile(  # noqa: A001 - engine.compile, as torch.compile; kept out of __all__ as engine.sum is
+    fn: Callable[..., Any], *example_args: Any, check_args: Sequence[Sequence[Any]] = ()
+) -> Compiled:
     """Trace `fn` once on an example and return it compiled: it then runs on a
     whole batch at once with numpy, gradients included (`engine.compiler`).
 

@@ -64,10 +64,11 @@ class _Columns:
     are neighbours, as a layer's outputs are, so reading them copies nothing)."""
 
     def __init__(self, locations: Sequence[Location]) -> None:
+        self.locations = locations
         self.parts: list[tuple[int, slice | np.ndarray, int, bool]] = []  # block, index, width, unique
         for block, run in itertools.groupby(locations, key=itemgetter(0)):
             cols = [c for _, c in run]
-            if block != LIVE and cols == list(range(cols[0], cols[0] + len(cols))):
+            if cols == list(range(cols[0], cols[0] + len(cols))):
                 self.parts.append((block, slice(cols[0], cols[0] + len(cols)), len(cols), True))
             else:
                 index = np.array(cols, dtype=np.intp)
@@ -102,7 +103,8 @@ class _Gradients:
     def __init__(self, blocks: list[Any], wants: list[bool]) -> None:
         self.blocks, self.wants = blocks, wants
         self.arrays: list[Any] = [None] * len(blocks)
-        self.live: list[tuple[Any, Any]] = []
+        self.live: list[tuple[Any, Any]] = []  # (columns, numbers) read out of order
+        self.live_in_order = np.zeros(blocks[LIVE].shape[1])  # what slices of it got
 
     def add(self, block: int, index: slice | np.ndarray, width: int, unique: bool, part: Any) -> None:
         if not self.wants[block]:  # an argument: no gradient wanted
@@ -110,8 +112,11 @@ class _Gradients:
         shape = self.blocks[block].shape
         if shape[0] == 1 and part.shape[0] != 1:  # the same for every example: sum over the batch
             part = part.sum(axis=0, keepdims=True)
-        if block == LIVE:  # its columns are always listed (never a slice)
-            self.live.append((index, part[0]))
+        if block == LIVE:
+            if isinstance(index, slice):
+                self.live_in_order[index] += part[0]
+            else:
+                self.live.append((index, part[0]))
             return
         g = self.arrays[block]
         if g is None:
@@ -126,11 +131,13 @@ class _Gradients:
 
     def of_live(self) -> Any:
         """The live Values' gradient, one number each."""
-        n = self.blocks[LIVE].shape[1]
         if not self.live:
-            return np.zeros(n)
+            return self.live_in_order
         columns, numbers = zip(*self.live, strict=True)
-        return np.bincount(np.concatenate(columns), weights=np.concatenate(numbers), minlength=n)
+        n = len(self.live_in_order)
+        return self.live_in_order + np.bincount(
+            np.concatenate(columns), weights=np.concatenate(numbers), minlength=n
+        )
 
 
 class _Step:
@@ -300,10 +307,23 @@ class Compiled:
             depth[node] = 1 + max(depth[p] for p in node._parents)
             batched[node] = any(batched[p] for p in node._parents)
             groups.setdefault(_group_key(node, depth[node], batched), []).append(node)
+        sorted_groups = sorted(groups.items(), key=lambda item: item[0][0])  # by depth, stable
+        for _, nodes in sorted_groups:  # a draft of where each group's outputs go, for the draft steps
+            for col, node in enumerate(nodes):
+                where[node] = (-1, col)
+
+        # Number the live Values in the order the steps read them: a layer's weight
+        # matrix is then a slice of the live block (no gather), its gradient a slice too.
+        steps = [_make_step(key, nodes, where, batched) for key, nodes in sorted_groups]  # a first draft
+        first_read = [
+            self.leaves[c] for step in steps for cs in step.inputs for b, c in cs.locations if b == LIVE
+        ]
+        self.leaves = list(dict.fromkeys(first_read + self.leaves))
+        where.update({v: (LIVE, j) for j, v in enumerate(self.leaves)})
 
         self._steps: list[_Step] = []
         block = 1 + len(widths)
-        for key, nodes in sorted(groups.items(), key=lambda item: item[0][0]):  # by depth, stable
+        for key, nodes in sorted_groups:
             step = _make_step(key, nodes, where, batched)
             step.block = block
             for col, node in enumerate(nodes):

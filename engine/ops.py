@@ -358,6 +358,12 @@ def _sqrt_array(x: Any) -> Any:
 
 
 def _pow_array(a: Any, n: Any) -> Any:
+    if isinstance(n, float):  # one exponent for the whole batch (x ** 2): check only what it can break
+        if n < 0:
+            _check_domain("pow", "a base other than 0 for a negative power", a, a != 0.0)
+        if not n.is_integer():
+            _check_domain("pow", "a base >= 0 for a non-integer power", a, ~(a < 0.0))
+        return a**n
     np = _numpy()
     a, n = np.broadcast_arrays(a, n)  # a base the same for every example, a batch of exponents
     _check_domain("pow", "a base other than 0 for a negative power", a, ~((a == 0.0) & (n < 0)))

@@ -177,12 +177,17 @@ def _array_steps(
     data = np.array([p.data for p in params])
     grad = np.zeros(len(params))
 
+    every = len(read) == len(params)  # the usual case: the loss reads every parameter
+
     def run(batch: list[int]) -> float:
         nonlocal data, grad
-        leaves[where_read] = data[read]
+        leaves[where_read] = data if every else data[read]
         step_loss, grads = compiled.gradient(leaves, x[batch], y[batch])
-        grad = np.zeros(len(params))
-        grad[read] = grads[where_read]
+        if every:
+            grad = grads[where_read]
+        else:
+            grad = np.zeros(len(params))
+            grad[read] = grads[where_read]
         data = optimizer.step_arrays(data, grad)
         return float(step_loss)
 

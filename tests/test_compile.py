@@ -440,3 +440,19 @@ def test_an_interrupted_compiled_fit_leaves_the_values_where_training_got(monkey
         nn.fit(net, x, y, epochs=5, batch_size=4, shuffle=False, progress=False, compile=True)
     nn.fit(twin, x[:8], y[:8], epochs=1, batch_size=4, shuffle=False, progress=False)  # the same two steps
     assert [p.data for p in net.parameters()] == pytest.approx([p.data for p in twin.parameters()], rel=1e-12)
+
+
+def test_fit_compiled_with_a_parameter_the_loss_never_reads():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(10, 2)), rng.normal(size=10)
+    runs = []
+    for compile_ in (False, True):
+        net, spare = nn.MLP(2, [1], activation="linear", seed=0), Value(3.0)
+        opt = nn.SGD([*net.parameters(), spare], lr=0.1, weight_decay=0.5)  # decay moves even the spare
+        history = nn.fit(
+            net, x, y, optimizer=opt, epochs=2, batch_size=5, seed=0, progress=False, compile=compile_
+        )
+        runs.append((history, [p.data for p in net.parameters()], spare.data, spare.grad))
+    (h1, p1, s1, g1), (h2, p2, s2, g2) = runs
+    assert h2 == pytest.approx(h1, rel=1e-12) and p2 == pytest.approx(p1, rel=1e-12)
+    assert (s2, g2) == (pytest.approx(s1, rel=1e-15), 0.0) and g1 == 0.0 and s1 < 3.0
