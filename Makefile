@@ -18,6 +18,7 @@ test: $(VENV)/.test dot
 bench: $(VENV)/.bench dot
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_viz.py
+	$(PY) benchmarks/bench_compile.py
 
 # Redraw the README's pictures in docs/.
 pictures: $(VENV)/.demo dot
@@ -37,7 +38,7 @@ $(VENV)/.demo: setup.cfg $(VENV)/bin/python
 $(VENV)/.test: setup.cfg $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]' && touch $@
 $(VENV)/.bench: setup.cfg $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[bench]' && touch $@
+	$(PY) -m pip install --quiet -e '.[bench,torch]' && touch $@
 $(VENV)/.lint: setup.cfg $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[lint]' && touch $@
 

@@ -59,8 +59,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(args: argparse.Namespace) -> None:
     sys.path.insert(0, ROOT)
-    import numpy as np
-    import torch
+    try:
+        import numpy as np
+        import torch
+    except ImportError as error:  # pragma: no cover - make bench installs both
+        sys.exit(f"{error.name} is not installed: pip install -e '.[bench,torch]' (make bench does)")
 
     import engine
     import nn
