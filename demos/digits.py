@@ -12,6 +12,8 @@ brighter for larger magnitude.
 
 from __future__ import annotations
 
+from typing import Any
+
 import engine
 import nn
 from demos.report import MissingExtra, Report, pyplot
@@ -60,25 +62,14 @@ def main(report: Report) -> None:
     )
     print(f"{len(train_x)} training images, {len(test_x)} test images; Adam, batches of 32, {epochs} epochs")
 
-    losses = nn.fit(
-        model,
-        train_x,
-        train_y,
-        loss="cross_entropy",  # −log softmax(logits)[digit]
-        optimizer=nn.Adam(model.parameters(), lr=0.01),
-        epochs=epochs,
-        batch_size=32,
-        seed=SEED,
-    )
+    losses = train(model, train_x, train_y, epochs)
     predictions = [predict(model, image) for image in test_x]
     correct = sum(p == t for p, t in zip(predictions, test_y, strict=True))
     accuracy = correct / len(test_y)
     print(f"mean loss {losses[0]:.4f} in epoch 1, {losses[-1]:.4f} in epoch {epochs}")
     print(f"test accuracy: {correct} of {len(test_y)} = {accuracy:.1%}")
 
-    confusion = [[0] * 10 for _ in range(10)]
-    for p, t in zip(predictions, test_y, strict=True):
-        confusion[t][p] += 1
+    confusion = confusion_matrix(predictions, test_y)
     report.results.update(
         parameters=model.num_parameters(),
         documents_parameters=documents,
@@ -88,6 +79,29 @@ def main(report: Report) -> None:
     )
     plot_confusion(report, confusion, accuracy, "digits_confusion.png")
     plot_weights(report, model, 8, "digit_weights.png")
+
+
+def train(model: nn.MLP, images: Any, labels: Any, epochs: int, compile: bool = False) -> list[float]:  # noqa: A002
+    """The digit recogniser's training: softmax cross-entropy, Adam (0.01), batches of 32."""
+    return nn.fit(
+        model,
+        images,
+        labels,
+        loss="cross_entropy",  # −log softmax(logits)[digit]
+        optimizer=nn.Adam(model.parameters(), lr=0.01),
+        epochs=epochs,
+        batch_size=32,
+        seed=SEED,
+        compile=compile,
+    )
+
+
+def confusion_matrix(predictions: list[int], truth: list[int]) -> list[list[int]]:
+    """How often each true digit (row) was predicted as each digit (column)."""
+    confusion = [[0] * 10 for _ in range(10)]
+    for p, t in zip(predictions, truth, strict=True):
+        confusion[t][p] += 1
+    return confusion
 
 
 def plot_confusion(report: Report, confusion: list[list[int]], accuracy: float, name: str) -> None:

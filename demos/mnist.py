@@ -18,10 +18,9 @@ from typing import Any
 
 import engine
 import nn
-from demos.digits import plot_confusion, plot_weights
+from demos.digits import SEED, confusion_matrix, plot_confusion, plot_weights, train
 from demos.report import MissingExtra, Report
 
-SEED = 0
 TEST = 1000
 
 
@@ -55,25 +54,13 @@ def main(report: Report) -> None:
     )
 
     start = time.perf_counter()
-    losses = nn.fit(
-        model,
-        train_x,
-        train_y,
-        loss="cross_entropy",  # −log softmax(logits)[digit]
-        optimizer=nn.Adam(model.parameters(), lr=0.01),
-        epochs=epochs,
-        batch_size=32,
-        seed=SEED,
-        compile=True,  # each batch at once, by the op table's rules on arrays
-    )
+    losses = train(model, train_x, train_y, epochs, compile=True)  # each batch at once, as arrays
     seconds = time.perf_counter() - start
 
     logits = engine.compile(lambda x: model(x), test_x[0])  # the trained network, on the whole test set
     predictions = logits(test_x).argmax(axis=1).tolist()
     truth = test_y.tolist()
-    confusion = [[0] * 10 for _ in range(10)]
-    for p, t in zip(predictions, truth, strict=True):
-        confusion[t][p] += 1
+    confusion = confusion_matrix(predictions, truth)
     correct = sum(confusion[k][k] for k in range(10))
     accuracy = correct / len(truth)
     steps = epochs * -(-len(train_x) // 32)

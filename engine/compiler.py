@@ -229,19 +229,9 @@ class Compiled:
         self, example_args: Sequence[Any], record_shapes: bool = False
     ) -> tuple[list[Value], list[Value]]:
         """Run fn eagerly on Values made from one example: its outputs, and the leaves of its arguments."""
-        if not record_shapes and len(example_args) != len(self._shapes):
-            raise TypeError(
-                f"{self._name()} was traced with {len(self._shapes)} argument(s), got {len(example_args)}"
-            )
+        arrays = self._numbers(example_args, "of the example must be a number or a (nested) list of numbers")
         args, inputs = [], []
-        for i, example in enumerate(example_args):
-            try:
-                array = np.asarray(example, dtype=float)
-            except (TypeError, ValueError):
-                raise TypeError(
-                    f"compile: argument {i} ({self._names[i]}) of the example must be a number or a (nested) "
-                    f"list of numbers, got {type(example).__name__}"
-                ) from None
+        for i, array in enumerate(arrays):
             if record_shapes:
                 self._shapes.append(array.shape)
             elif array.shape != self._shapes[i]:
@@ -440,19 +430,9 @@ class Compiled:
         return blocks, saved
 
     def _arguments(self, batch: Sequence[Any]) -> list[Any]:
-        if len(batch) != len(self._shapes):
-            raise TypeError(
-                f"{self._name()} was traced with {len(self._shapes)} argument(s), got {len(batch)}"
-            )
         arrays, rows = [], None
-        for i, (x, shape) in enumerate(zip(batch, self._shapes, strict=True)):
-            try:
-                array = np.asarray(x, dtype=float)
-            except (TypeError, ValueError):
-                raise TypeError(
-                    f"argument {i} ({self._names[i]}) must be an array of numbers, a batch of examples, "
-                    f"got {type(x).__name__}"
-                ) from None
+        numbers = self._numbers(batch, "must be an array of numbers, a batch of examples")
+        for i, (array, shape) in enumerate(zip(numbers, self._shapes, strict=True)):
             if array.ndim != 1 + len(shape) or array.shape[1:] != shape:
                 raise ValueError(
                     f"argument {i} ({self._names[i]}) has shape {array.shape}; expected {('B', *shape)}: "
@@ -467,6 +447,22 @@ class Compiled:
                 raise ValueError("the batch is empty; expected at least one example")
             arrays.append(array.reshape(rows, -1))
         self._rows = 1 if rows is None else rows
+        return arrays
+
+    def _numbers(self, args: Sequence[Any], expected: str) -> list[Any]:
+        """Each argument as an array of floats, as many as were traced (once there was a trace)."""
+        if self._shapes and len(args) != len(self._shapes):
+            raise TypeError(
+                f"{self._name()} was traced with {len(self._shapes)} argument(s), got {len(args)}"
+            )
+        arrays = []
+        for i, x in enumerate(args):
+            try:
+                arrays.append(np.asarray(x, dtype=float))
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"argument {i} ({self._names[i]}) {expected}, got {type(x).__name__}"
+                ) from None
         return arrays
 
     def _name(self) -> str:
