@@ -210,6 +210,16 @@ def _sweep_order(root: Value, start: Any) -> tuple[list[Value], list[Value]]:
     return order, leaves
 
 
+def sweep_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, in the order `backprop` visits them: root
+    first, each node after all of its users, then the leaves (the step-by-step
+    pictures follow it)."""
+    with _SWEEPING:
+        interior, leaves = _sweep_order(root, 0.0)
+        _unmark(interior, leaves)
+    return interior + leaves
+
+
 def _unmark(*lists: list[Value]) -> None:
     for nodes in lists:
         for node in nodes:

@@ -380,19 +380,36 @@ def _new_drawing(rankdir: str) -> Drawing:
     )
 
 
-def _box(node: Value, role: str, with_op: bool = False) -> str:
-    """A Value's box: label | data | grad (and its op, in a summary)."""
+def _box(
+    node: Value,
+    role: str,
+    with_op: bool = False,
+    grad: float | None = None,
+    ink: tuple[str, str] = ("", ""),
+    fill: str = "",
+) -> str:
+    """A Value's box: label | data | grad (and its op, in a summary).
+
+    `grad` replaces `node.grad`; `ink` colours the data's and the grad's
+    numbers (a step-by-step frame shows a number not reached yet in the
+    box's own colour, so every frame has the same layout); `fill` replaces
+    the box's colour (the step's own node).
+    """
     cells = []
     if node.label:
         cells.append(f"<B>{_html_text(node.label)}</B>")
     if with_op and node._op is not None:
         cells.append(_html_text(_op_text(node)))
-    cells += [f"data {_num(node.data)}", f"grad {_num(node.grad)}"]
+    numbers = (node.data, node.grad if grad is None else grad)
+    for word, number, colour in zip(("data", "grad"), numbers, ink, strict=True):
+        cells.append(
+            f'{word} <FONT COLOR="{colour}">{_num(number)}</FONT>' if colour else f"{word} {_num(number)}"
+        )
     border = "2" if role == "output" else "0"
     row = "".join(f"<TD>{c}</TD>" for c in cells)
     return (
-        f'<<TABLE BORDER="{border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{COLOURS[role]}">'
-        f"<TR>{row}</TR></TABLE>>"
+        f'<<TABLE BORDER="{border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
+        f'BGCOLOR="{fill or COLOURS[role]}"><TR>{row}</TR></TABLE>>'
     )
 
 
@@ -434,4 +451,14 @@ def _html(text: str) -> str:
     return f"<{_html_text(text)}>"
 
 
-__all__ = ["Drawing", "GraphvizNotInstalled", "draw_derivation", "draw_dot"]
+def animate(
+    output: Value, parameters: Iterable[Value] = (), max_nodes: int = 200, rankdir: str = "LR"
+) -> Any:
+    """The forward and backward passes of `output`, step by step: an `engine.animation.Animation`
+    to save as a page or a GIF, to show in Jupyter, or to print (see that module)."""
+    from engine.animation import animate as _animate  # here: engine.animation draws with this module
+
+    return _animate(output, parameters, max_nodes, rankdir)
+
+
+__all__ = ["Drawing", "GraphvizNotInstalled", "animate", "draw_derivation", "draw_dot"]

@@ -191,5 +191,14 @@ def test_each_chain_step_gives_exactly_what_its_rule_gives(name, xs, arg, g):
 
 def test_the_hot_ops_have_chain_steps():
     assert {name for name, op in OPS.items() if op.chain is not None} >= {
-        "add", "mul", "add_const", "mul_const", "relu", "sigmoid", "tanh", "sum", "dot", "dot_const"
+        "add",
+        "mul",
+        "add_const",
+        "mul_const",
+        "relu",
+        "sigmoid",
+        "tanh",
+        "sum",
+        "dot",
+        "dot_const",
     }

@@ -1,0 +1,390 @@
+"""Watch backpropagation happen: the forward and backward passes, step by step.
+
+    from engine.viz import animate
+    steps = animate(L)
+    steps.save("backward.html")   # one page: open it in any browser, offline
+    steps.save("backward.gif")    # the same frames as an animated GIF
+    steps                         # in Jupyter: the page, inline
+    print(steps)                  # the steps as numbered text
+
+The graph is drawn once, as `draw_dot` draws it. Forward, the named nodes
+fill in their values in topological order; backward, their gradients, in
+the order the engine's sweep reaches them, each formed by the chain rule
+from its users' (`engine.walkthrough`). The page is one file with no
+request to the network: the drawing inline, the steps as data, a few lines
+of script for the buttons, the slider and the keys (← → Home End, space).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from engine.graph import topological_order
+from engine.value import Value
+from engine.viz import COLOURS, FONT, PATH, Drawing, _box, _html, _new_drawing, _num, _op_text, _role
+from engine.walkthrough import Step, walkthrough
+
+DATA_INK, GRAD_INK = "#000001", "#000002"  # black to the eye; how the page's script finds the numbers
+CURRENT = "#ffe08a"  # the box of the step's own node
+MAX_NODES = 200
+
+
+class Animation:
+    """The steps of `output`'s forward and backward passes (made by `animate`).
+
+    Attributes:
+        output: the Value animated.
+        steps: the steps as data (`engine.walkthrough.Step`: phase, node,
+            name, formula, numbers, value, ...).
+    """
+
+    def __init__(self, output: Value, parameters: Iterable[Value] = (), rankdir: str = "LR") -> None:
+        self.output, self.rankdir = output, rankdir
+        self.steps: list[Step] = walkthrough(output)
+        self._order = topological_order(output)
+        self._params = set(parameters)
+        self._ids = {node: f"v{i}" for i, node in enumerate(self._order)}
+        self._data_at: dict[
+            Value, int
+        ] = {}  # the frame from which a node shows its data (0: a leaf, from the start)
+        self._grad_at: dict[Value, int] = {}
+        for frame, step in enumerate(self.steps, 1):
+            for node in step.filled:
+                (self._data_at if step.phase == "forward" else self._grad_at)[node] = frame
+        for node in self._order:
+            self._data_at.setdefault(node, 0)
+        self._backward = _gradients(output, self._order)  # what L.backward() gives, every node
+
+    # -- as text -------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __str__(self) -> str:
+        lines = []
+        for i, step in enumerate(self.steps, 1):
+            lines.append(f"{i:>3}. {step}")
+            lines += [
+                f"       {factor.name} = {factor.formula}"
+                for _, factor in step.factors
+                if factor.of != factor.wrt
+            ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        forward = sum(s.phase == "forward" for s in self.steps)
+        return f"Animation({self.output!r}: {forward} forward steps, {len(self.steps) - forward} backward)"
+
+    def node_id(self, node: Value) -> str:
+        """The id of `node`'s box in the page (`v3`); its numbers are `v3-data` and `v3-grad`."""
+        return self._ids[node]
+
+    # -- frames ----------------------------------------------------------------------
+
+    def _drawing(self, frame: int | None) -> Drawing:
+        """The graph at `frame` (0: before any step); None: for the page, every number tagged."""
+        step = self.steps[frame - 1] if frame else None
+        hot = Counter() if step is None else Counter((self._ids[p], self._ids[m]) for p, m in step.edges)
+        g = _new_drawing(self.rankdir)
+        g.attr(ordering="in")
+        for node in self._order:
+            i, role = self._ids[node], _role(node, self.output, self._params)
+            fill = CURRENT if step is not None and node is step.node else ""
+            if frame is None:
+                ink = (DATA_INK, GRAD_INK)
+            else:
+                hidden = fill or COLOURS[role]  # a number not reached yet: the box's own colour
+                ink = (
+                    "" if self._data_at[node] <= frame else hidden,
+                    "" if self._grad_at[node] <= frame else hidden,
+                )
+            g.node(i, label=_box(node, role, grad=self._backward[node], ink=ink, fill=fill), id=i)
+            if node._op is not None:
+                g.node(
+                    f"{i}op",
+                    label=_html(_op_text(node)),
+                    shape="ellipse",
+                    style="",
+                    margin="0.05",
+                    id=f"{i}op",
+                )
+                g.edge(f"{i}op", i, id=f"o{i}", **_hot(any(m == i for _, m in hot)))
+                for k, parent in enumerate(node._parents):  # one edge per input: x * x has two
+                    p = self._ids[parent]
+                    g.edge(p, f"{i}op", id=f"e{p}-{i}-{k}", **_hot((p, i) in hot))
+        return g
+
+    def _state(self) -> dict[str, Any]:
+        """What the page's script needs: each node's numbers and when they show, each step's text."""
+        nodes = [
+            {
+                "id": self._ids[n],
+                "data": _num(n.data),
+                "grad": _num(self._backward[n]),
+                "dataAt": self._data_at[n],
+                "gradAt": self._grad_at[n],
+            }
+            for n in self._order
+        ]
+        steps = [
+            {
+                "text": f"{i}. {'Forward' if s.phase == 'forward' else 'Backward'}: {s.text}",
+                "detail": [
+                    f"{f.name} = {f.formula} = {_num(f.value)}" for _, f in s.factors if f.of != f.wrt
+                ],
+                "node": self._ids[s.node],
+                "edges": sorted({f"{self._ids[p]}-{self._ids[m]}" for p, m in s.edges}),
+            }
+            for i, s in enumerate(self.steps, 1)
+        ]
+        start = (
+            "0. Before: the inputs and parameters hold their numbers. Press → (or next) to compute forward."
+        )
+        return {"nodes": nodes, "steps": [{"text": start, "detail": [], "node": "", "edges": []}, *steps]}
+
+    def page(self) -> str:
+        """The whole page, one self-contained HTML file."""
+        svg = self._drawing(None).pipe(format="svg").decode("utf-8")
+        svg = re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", "", svg, flags=re.DOTALL).strip()
+        state = json.dumps(self._state(), ensure_ascii=True)  # \u escapes only: no "</script>" inside
+        state = state.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        title = html.escape(f"Backpropagation step by step: {self.output.label or 'the output'}")
+        return _PAGE.format(title=title, svg=svg, state=state, font=FONT, path=PATH, current=CURRENT)
+
+    def frames(self, dpi: int = 72) -> list[bytes]:
+        """Each frame as a PNG, the step's text above the graph, all of one size (needs Pillow)."""
+        from PIL import Image, ImageDraw
+
+        font, small = _font(16), _font(13)
+        graphs, captions = [], []
+        for frame, state in enumerate(self._state()["steps"]):
+            drawing = self._drawing(frame)
+            drawing.attr(dpi=str(dpi))
+            graph = Image.open(io.BytesIO(drawing.pipe(format="png"))).convert("RGB")
+            lines = [(line, font, "black") for line in _wrap(state["text"], font, graph.width - 20)]
+            for detail in state["detail"]:
+                lines += [(line, small, "#555555") for line in _wrap(detail, small, graph.width - 20)]
+            graphs.append(graph)
+            captions.append(lines)
+        top = 14 + max(sum(f.size + 6 for _, f, _ in lines) for lines in captions)  # the text above the graph
+        width, height = (
+            max(g.width for g in graphs),
+            max(g.height for g in graphs),
+        )  # a thick edge adds a pixel
+        images = []
+        for graph, lines in zip(graphs, captions, strict=True):
+            canvas = Image.new("RGB", (width, height + top), "white")
+            canvas.paste(graph, (0, top))
+            draw = ImageDraw.Draw(canvas)
+            y = 8
+            for line, f, colour in lines:
+                draw.text((10, y), line, fill=colour, font=f)
+                y += f.size + 6
+            out = io.BytesIO()
+            canvas.save(out, format="PNG")
+            images.append(out.getvalue())
+        return images
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page (``.html``) or the animated GIF (``.gif``); returns the path."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix in (".html", ".htm"):
+            path.write_text(self.page(), encoding="utf-8")
+        elif suffix == ".gif":
+            try:
+                from PIL import Image
+            except ImportError:
+                raise ImportError(
+                    "saving a GIF needs Pillow: pip install pillow (the demos extra has it)"
+                ) from None
+            frames = [
+                Image.open(io.BytesIO(png)).convert("P", palette=Image.Palette.ADAPTIVE)
+                for png in self.frames()
+            ]
+            durations = [2500] + [1600] * (len(frames) - 2) + [5000]  # the last: every gradient, a while
+            frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
+        else:
+            raise ValueError(f"save: expected a path ending in .html or .gif, got {str(path)!r}")
+        return path
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.page(), quote=True)}" '
+            'style="width: 100%; height: 640px; border: 1px solid #ddd"></iframe>'
+        )
+
+
+def animate(
+    output: Value, parameters: Iterable[Value] = (), max_nodes: int = MAX_NODES, rankdir: str = "LR"
+) -> Animation:
+    """The forward and backward passes of `output`'s graph, step by step (see the module's docstring).
+
+    Args:
+        output: the Value to animate (a loss, say).
+        parameters: Values to draw as parameters (blue), as `draw_dot` does.
+        max_nodes: a graph of more Values is refused: animate an inner Value.
+        rankdir: "LR" (inputs on the left, as `draw_dot`) or "TB", "RL", "BT".
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"animate: expected a Value, got {type(output).__name__}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"animate: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    size = len(topological_order(output))
+    if size > max_nodes:
+        raise ValueError(
+            f"animate: the graph has {size:,} Values, more than max_nodes={max_nodes:,} that a page steps "
+            "through one by one; animate a part of it, animate(v) for an inner Value (a neuron's output), "
+            "or pass a larger max_nodes"
+        )
+    return Animation(output, parameters, rankdir)
+
+
+def _gradients(output: Value, order: list[Value]) -> dict[Value, float]:
+    from engine.autodiff import gradients
+
+    return dict(zip(order, gradients(output, order), strict=True))
+
+
+def _hot(on: bool) -> dict[str, str]:
+    return {"color": PATH, "penwidth": "2.5"} if on else {}
+
+
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    try:  # DejaVu Sans has ∂, σ and ·; matplotlib ships it
+        from matplotlib import font_manager
+
+        return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
+    except (ImportError, OSError):
+        return ImageFont.load_default(size)
+
+
+def _wrap(text: str, font: Any, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split(" "):
+        trial = f"{line} {word}".strip()
+        if line and font.getlength(trial) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return [*lines, line]
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>{title}</title>
+<style>
+  body {{ font-family: {font}; margin: 1em 1.5em; color: #222; }}
+  h1 {{ font-size: 1.15em; font-weight: normal; }}
+  #controls {{ display: flex; gap: 0.5em; align-items: center; flex-wrap: wrap; }}
+  #controls input {{ flex: 1; min-width: 12em; }}
+  #step {{ font-size: 1.1em; margin: 0.8em 0 0.2em; min-height: 1.4em; }}
+  #detail {{ color: #555; min-height: 1.2em; }}
+  #graph {{ overflow: auto; }}
+  .hot path, .hot polygon {{ stroke: {path}; stroke-width: 2.5; }}
+  .hot polygon {{ fill: {path}; }}
+  .current > polygon:first-of-type {{ fill: {current}; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+<div id="controls">
+  <button id="first" title="Home">|◀ first</button>
+  <button id="prev" title="←">◀ previous</button>
+  <button id="play" title="space">▶ play</button>
+  <button id="next" title="→">next ▶</button>
+  <button id="last" title="End">last ▶|</button>
+  <input id="slider" type="range" min="0" value="0" aria-label="step">
+  <span id="counter"></span>
+</div>
+<div id="step" aria-live="polite"></div>
+<div id="detail"></div>
+<div id="graph">
+{svg}
+</div>
+<script>
+"use strict";
+const STATE = {state};
+const last = STATE.steps.length - 1;
+const slider = document.getElementById("slider");
+slider.max = last;
+const numbers = STATE.nodes.map(function (n) {{
+  const box = document.getElementById(n.id);
+  const data = box.querySelector('text[fill="{data_ink}"]');
+  const grad = box.querySelector('text[fill="{grad_ink}"]');
+  data.id = n.id + "-data";
+  grad.id = n.id + "-grad";
+  return {{ n: n, box: box, data: data, grad: grad }};
+}});
+let frame = 0, timer = null;
+function show(k) {{
+  frame = Math.max(0, Math.min(last, k));
+  const step = STATE.steps[frame];
+  for (const x of numbers) {{
+    x.data.textContent = frame >= x.n.dataAt ? x.n.data : "";
+    x.grad.textContent = frame >= x.n.gradAt ? x.n.grad : "";
+    x.box.classList.toggle("current", x.n.id === step.node);
+  }}
+  const hot = new Set(step.edges);
+  for (const edge of document.querySelectorAll("g.edge")) {{
+    const m = /^(?:e(v\\d+)-(v\\d+)-\\d+|o(v\\d+))$/.exec(edge.id);
+    const on = m !== null && (m[1] ? hot.has(m[1] + "-" + m[2]) : step.edges.some(function (e) {{
+      return e.endsWith("-" + m[3]);
+    }}));
+    edge.classList.toggle("hot", on);
+  }}
+  document.getElementById("step").textContent = step.text;
+  document.getElementById("detail").textContent = step.detail.join("   ·   ");
+  document.getElementById("counter").textContent = "step " + frame + " of " + last;
+  slider.value = frame;
+}}
+function play() {{
+  if (timer !== null) {{ clearInterval(timer); timer = null; }}
+  else {{
+    if (frame === last) show(0);
+    timer = setInterval(function () {{
+      if (frame >= last) {{ clearInterval(timer); timer = null; render(); }} else show(frame + 1);
+    }}, 1200);
+  }}
+  render();
+}}
+function render() {{
+  document.getElementById("play").textContent = timer === null ? "▶ play" : "⏸ pause";
+}}
+document.getElementById("first").onclick = function () {{ show(0); }};
+document.getElementById("prev").onclick = function () {{ show(frame - 1); }};
+document.getElementById("next").onclick = function () {{ show(frame + 1); }};
+document.getElementById("last").onclick = function () {{ show(last); }};
+document.getElementById("play").onclick = play;
+slider.oninput = function () {{ show(Number(slider.value)); }};
+document.addEventListener("keydown", function (e) {{
+  if (e.target === slider && (e.key === "ArrowLeft" || e.key === "ArrowRight")) e.preventDefault();
+  if (e.key === "ArrowRight") show(frame + 1);
+  else if (e.key === "ArrowLeft") show(frame - 1);
+  else if (e.key === "Home") show(0);
+  else if (e.key === "End") show(last);
+  else if (e.key === " ") {{ e.preventDefault(); play(); }}
+  else return;
+}});
+show(0);
+</script>
+</body>
+</html>
+""".replace("{data_ink}", DATA_INK).replace("{grad_ink}", GRAD_INK)
+
+
+__all__ = ["Animation", "animate"]

@@ -1,0 +1,239 @@
+"""animate: the forward and backward passes step by step, as data, text, a page and a GIF;
+the page tested in a real browser (headless Chromium) against the engine."""
+
+import io
+import math
+import shutil
+
+import pytest
+
+import engine
+import nn
+from demos.networks import seed_network
+from engine import Value
+from engine.graph import sweep_order
+from engine.walkthrough import walkthrough
+
+viz = pytest.importorskip("engine.viz")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+HOSTILE = '</script><script>window.pwned = 1</script><img src="x" onerror="window.pwned = 2">'
+
+
+def number(x):
+    return viz._num(x)
+
+
+# -- the steps as data ----------------------------------------------------------------
+
+
+def test_alice_forward_steps_compute_each_named_node_from_its_inputs():
+    net = seed_network()
+    forward = [s for s in walkthrough(net.L) if s.phase == "forward"]
+    assert [s.name for s in forward] == ["h1", "h2", "y_pred", "L"]
+    assert forward[0].text == "h1 = σ(w1·x1 + w2·x2 + b1) = σ(−3) = 0.04743"
+    assert forward[-1].text == "L = (1 − y_pred)² = 0.4763² = 0.2269"
+    assert [s.value for s in forward] == [net.h1.data, net.h2.data, net.y_pred.data, net.L.data]
+
+
+def test_alice_backward_steps_follow_the_sweep_and_end_on_dL_dw1():
+    net = seed_network()
+    backward = [s for s in walkthrough(net.L) if s.phase == "backward"]
+    named = [n for n in sweep_order(net.L) if n.label]
+    assert [s.node for s in backward] == named  # the order the engine's sweep reaches them
+    assert backward[0].text == "∂L/∂L = 1"
+    h1 = next(s for s in backward if s.name == "h1")
+    assert h1.text == "∂L/∂h1 = ∂L/∂y_pred · ∂y_pred/∂h1 = (−0.9526)·0.2494 = −0.2376"
+    assert [f.formula for _, f in h1.factors] == ["w5·y_pred·(1 − y_pred)"]
+    assert backward[-1].name == "w1" and backward[-1].numbers.endswith("= 0.02147")
+    net.L.backward()
+    for step in backward:
+        assert step.value == step.node.grad  # each gradient is backward()'s
+        total = math.fsum(g * f.value for g, f in step.factors) if step.factors else 1.0
+        assert total == pytest.approx(step.value, rel=1e-12)  # and is the sum the step writes
+
+
+def test_every_node_is_filled_once_in_each_pass_and_edges_are_graph_edges():
+    net = seed_network()
+    steps = walkthrough(net.L)
+    nodes = engine.topological_order(net.L)
+    computed = [n for n in nodes if n.op is not None]
+    forward = [n for s in steps if s.phase == "forward" for n in s.filled]
+    backward = [n for s in steps if s.phase == "backward" for n in s.filled]
+    assert sorted(map(id, forward)) == sorted(map(id, computed))
+    assert sorted(map(id, backward)) == sorted(map(id, nodes))
+    for step in steps:
+        for parent, user in step.edges:
+            assert parent in user.parents
+
+
+def test_printed_steps_are_numbered_with_their_factors():
+    net = seed_network()
+    steps = viz.animate(net.L)
+    text = str(steps)
+    assert text.splitlines()[0] == "  1. forward   h1 = σ(w1·x1 + w2·x2 + b1) = σ(−3) = 0.04743"
+    assert " 19. backward  ∂L/∂w1 = ∂L/∂h1 · ∂h1/∂w1 = (−0.2376)·(−0.09035) = 0.02147" in text
+    assert "       ∂h1/∂w1 = x1·h1·(1 − h1)" in text
+    assert len(steps) == len(steps.steps) == 19
+    assert repr(steps).endswith("4 forward steps, 15 backward)")
+
+
+def test_a_graph_too_big_to_step_through_is_refused_with_what_to_do():
+    model = nn.MLP(784, [16, 16, 10], seed=0)
+    loss = nn.mse_loss([0.0] * 10, model([0.5] * 784))
+    with pytest.raises(ValueError, match=r"more than max_nodes=200 .* animate\(v\) for an inner Value"):
+        viz.animate(loss)
+    small = nn.mse_loss([0.0], [nn.Neuron(30, "sigmoid", seed=0)([0.5] * 30)])
+    with pytest.raises(ValueError, match="more than max_nodes=5"):
+        viz.animate(small, max_nodes=5)
+    assert len(viz.animate(small)) > 2
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: viz.animate(3.0), TypeError, "animate: expected a Value, got float"),
+        (lambda: viz.animate(Value(1.0), rankdir="up"), ValueError, "rankdir must be"),
+        (lambda: viz.animate(Value(1.0)).save("steps.pdf"), ValueError, r"ending in \.html or \.gif"),
+    ],
+)
+def test_bad_arguments_are_refused(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@needs_dot
+def test_the_page_is_one_file_with_no_markup_from_labels(tmp_path):
+    x = Value(2.0, label=HOSTILE)
+    y = (x * x).tanh()
+    y.label = "y & <b>"
+    page = viz.animate(y).save(tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "<script>window.pwned" not in page and "<img" not in page
+    assert page.count("<script>") == 1 and page.count("</script>") == 1
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    assert "default-src 'none'" in page  # nothing may be loaded, even if something tried
+
+
+@needs_dot
+def test_the_gif_has_a_frame_for_the_start_and_each_step(tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    x, w = Value(-1.5, label="x"), Value(2.0, label="w")
+    y = (x * w + 1).sigmoid()
+    y.label = "y"
+    steps = viz.animate(y, rankdir="TB")
+    frames = steps.frames()
+    assert len(frames) == len(steps) + 1
+    sizes = {image.open(io.BytesIO(f)).size for f in frames}
+    assert len(sizes) == 1  # one size: the graph does not move between frames
+    gif = image.open(steps.save(tmp_path / "steps.gif"))
+    assert gif.format == "GIF" and gif.n_frames == len(steps) + 1
+
+
+# -- in a real browser ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def open_page(browser, path):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
+    page.goto(path.as_uri())
+    return page, requests, errors
+
+
+def shown(page, steps, node, what):
+    return page.text_content(f"#{steps.node_id(node)}-{what}")
+
+
+@needs_dot
+def test_stepping_through_alice_with_the_keyboard_shows_what_the_engine_computes(browser, tmp_path):
+    net = seed_network()
+    steps = viz.animate(net.L, parameters=[net.w1])
+    page, requests, errors = open_page(browser, steps.save(tmp_path / "alice.html"))
+    nodes = engine.topological_order(net.L)
+    grads = dict(zip(nodes, engine.gradients(net.L, nodes), strict=True))
+    # before any step: the leaves hold their numbers, nothing else does
+    assert page.text_content("#step").startswith("0. Before")
+    for node in nodes:
+        assert shown(page, steps, node, "data") == (number(node.data) if node.is_leaf else "")
+        assert shown(page, steps, node, "grad") == ""
+    for k, step in enumerate(steps.steps, 1):
+        page.keyboard.press("ArrowRight")
+        assert page.text_content("#step") == f"{k}. {step.phase.capitalize()}: {step.text}"
+        assert page.text_content("#counter") == f"step {k} of {len(steps)}"
+        for node in step.filled:  # what this step completes now shows, as the engine has it
+            if step.phase == "forward":
+                assert shown(page, steps, node, "data") == number(node.data)
+            else:
+                assert shown(page, steps, node, "grad") == number(grads[node])
+        box = page.get_attribute(f"#{steps.node_id(step.node)}", "class")
+        assert "current" in box.split()
+        hot = page.eval_on_selector_all("g.edge.hot", "edges => edges.map(e => e.id)")
+        assert bool(hot) == bool(step.edges)
+    assert (
+        page.text_content("#step")
+        == "19. Backward: ∂L/∂w1 = ∂L/∂h1 · ∂h1/∂w1 = (−0.2376)·(−0.09035) = 0.02147"
+    )
+    net.L.backward()  # the last step leaves every box as backward() leaves .grad
+    for node in nodes:
+        assert shown(page, steps, node, "grad") == number(node.grad)
+        assert shown(page, steps, node, "data") == number(node.data)
+    page.keyboard.press("Home")
+    assert page.text_content("#step").startswith("0. Before")
+    page.keyboard.press("End")
+    assert page.text_content("#step").startswith("19. ")
+    page.keyboard.press("ArrowLeft")
+    assert page.text_content("#step").startswith("18. ")
+    assert shown(page, steps, net.w1, "grad") == ""  # stepping back hides what is not reached yet
+    page.click("#first")
+    page.click("#next")
+    assert page.text_content("#step").startswith("1. Forward: h1 = ")
+    assert int(page.input_value("#slider")) == 1
+    assert requests == [(tmp_path / "alice.html").as_uri()]  # nothing leaves the page
+    assert errors == []
+
+
+@needs_dot
+def test_play_runs_the_steps_by_itself_and_space_pauses(browser, tmp_path):
+    x, w = Value(1.0, label="x"), Value(2.0, label="w")
+    y = (x * w).tanh()
+    y.label = "y"
+    steps = viz.animate(y)
+    page, _, errors = open_page(browser, steps.save(tmp_path / "play.html"))
+    expect = pytest.importorskip("playwright.sync_api").expect  # polls from outside: the page allows no eval
+    page.keyboard.press(" ")
+    expect(page.locator("#play")).to_have_text("⏸ pause")
+    expect(page.locator("#counter")).to_have_text(f"step 1 of {len(steps)}", timeout=5_000)
+    page.keyboard.press(" ")
+    expect(page.locator("#play")).to_have_text("▶ play")
+    page.wait_for_timeout(1_500)  # longer than a step: paused, it stays
+    assert page.text_content("#counter") == f"step 1 of {len(steps)}"
+    assert errors == []
+
+
+@needs_dot
+def test_a_hostile_label_is_text_in_the_page_never_markup_or_script(browser, tmp_path):
+    x = Value(2.0, label=HOSTILE)
+    y = (x * 3.0).sigmoid()
+    y.label = "<b>y</b>"
+    steps = viz.animate(y)
+    path = steps.save(tmp_path / "hostile.html")
+    page, requests, errors = open_page(browser, path)
+    page.keyboard.press("End")
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert requests == [path.as_uri()]  # the <img src="x"> never became an image to fetch
+    assert errors == []
+    assert HOSTILE in page.text_content("#graph")  # shown as the text it is
+    assert "∂<b>y</b>/∂" in page.text_content("#step")
