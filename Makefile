@@ -6,13 +6,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench lint pictures dot clean
+.PHONY: demo test bench lint pictures dot browser clean
 
 # The main job: the documents' network, from forward value to trained pictures, into out/.
 demo: $(VENV)/.demo dot
 	$(PY) -m demos seed_network
 
-test: $(VENV)/.test dot
+test: $(VENV)/.test dot browser
 	$(PY) -m pytest
 
 bench: $(VENV)/.bench dot
@@ -51,6 +51,17 @@ dot:
 	      || echo "could not install graphviz: rendering tests will skip"; \
 	  else \
 	    echo "to render pictures: sudo apt-get install graphviz fonts-wqy-microhei"; \
+	  fi; }
+
+# Chromium for the browser tests of animate's page, driven by playwright (the
+# test extra) at this chromium: nothing downloads a browser. They skip without it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: the browser tests will skip"; \
+	  else \
+	    echo "for the browser tests: sudo apt-get install chromium"; \
 	  fi; }
 
 clean:

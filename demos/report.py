@@ -74,11 +74,19 @@ class Report:
         `not_drawn` and the command line says at the end how to get `dot`.
         """
         drawing.attr(dpi=str(DPI))
+        return self._graphviz(name, {fmt: lambda fmt=fmt: drawing.pipe(format=fmt) for fmt in formats})
+
+    def animation(self, animation: Any, name: str) -> list[Path]:
+        """An `engine.viz.animate` result as `out/name.html` (the page) and `out/name.gif`."""
+        return self._graphviz(name, {"html": lambda: animation.page().encode("utf-8"), "gif": animation.gif})
+
+    def _graphviz(self, name: str, makers: dict[str, Any]) -> list[Path]:
+        """Write `out/name.fmt` from each maker, each whole (a temporary file, then renamed)."""
         self.out.mkdir(parents=True, exist_ok=True)
         paths = []
-        for fmt in formats:
+        for fmt, make in makers.items():
             try:
-                picture = drawing.pipe(format=fmt)  # no DOT file beside it for two runs to share
+                picture = make()  # no DOT file beside it for two runs to share
             except viz().GraphvizNotInstalled as error:
                 self.not_drawn.append(f"{name}.{fmt}")
                 self.why_not_drawn = str(error)  # says how to install it

@@ -5,7 +5,8 @@ The whole story of SEEDS.md §4 in one run:
 1. forward: every neuron with weights [0, 1] and bias 0, fed x = [2, 3],
    outputs 0.7216325609518421;
 2. the derivation the documents work by hand, ∂L/∂w1 = ∂L/∂y_pred ·
-   ∂y_pred/∂h1 · ∂h1/∂w1 for sample Alice, printed and drawn;
+   ∂y_pred/∂h1 · ∂h1/∂w1 for sample Alice, printed and drawn, and the
+   forward and backward passes step by step (a page and a GIF);
 3. stochastic gradient descent on the four people (w ← w − η·∂L/∂w, one
    sample at a time), the loss falling epoch by epoch;
 4. predictions for two people the network has not seen, and the trained
@@ -46,6 +47,13 @@ def main(report: Report) -> None:
     print(textwrap.indent(str(derivation), "   "))
     report.results.update(dL_dw1=derivation.value, derivation_agrees=derivation.agrees)
     report.drawing(draw_derivation(alice.L, alice.w1, derivation=derivation), "alice_dL_dw1")
+    steps = viz().animate(alice.L, parameters=[alice.w1], rankdir="TB")
+    report.animation(steps, "alice_backward")
+    print(
+        f"\n   Step by step ({len(steps)} steps, forward then backward, ending on ∂L/∂w1): "
+        "alice_backward.html (open it in a browser; ← → step) and alice_backward.gif"
+    )
+    report.results.update(steps=[step.text for step in steps.steps])
 
     print(f"\n3. Training: SGD, η = {LEARNING_RATE}, {EPOCHS} epochs over the four people, one at a time")
     model = SeedNetwork(seed=SEED)  # normally distributed weights, as the tutorial starts

@@ -16,7 +16,13 @@ from engine.viz import draw_dot
 
 HERE = Path(__file__).parent
 GALLERY = {
-    "seed_network": ["alice_dL_dw1.svg", "alice_dL_dw1.png", "loss_curve.png"],
+    "seed_network": [
+        "alice_dL_dw1.svg",
+        "alice_dL_dw1.png",
+        "alice_backward.gif",
+        "alice_backward.html",
+        "loss_curve.png",
+    ],
     "activations": ["activations.png"],
     "moons": ["moons_boundary.png"],
     "digits": ["digit_weights.png", "digits_confusion.png"],

@@ -192,6 +192,20 @@ class Animation:
             images.append(out.getvalue())
         return images
 
+    def gif(self) -> bytes:
+        """The frames as one animated GIF (needs Pillow)."""
+        try:
+            from PIL import Image
+        except ImportError:
+            raise ImportError("saving a GIF needs Pillow: pip install pillow (the demos extra has it)") from None
+        frames = [
+            Image.open(io.BytesIO(png)).convert("P", palette=Image.Palette.ADAPTIVE) for png in self.frames()
+        ]
+        durations = [2500] + [1600] * (len(frames) - 2) + [5000]  # the last, every gradient, for a while
+        out = io.BytesIO()
+        frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+        return out.getvalue()
+
     def save(self, path: str | Path) -> Path:
         """Write the page (``.html``) or the animated GIF (``.gif``); returns the path."""
         path = Path(path)
@@ -199,18 +213,7 @@ class Animation:
         if suffix in (".html", ".htm"):
             path.write_text(self.page(), encoding="utf-8")
         elif suffix == ".gif":
-            try:
-                from PIL import Image
-            except ImportError:
-                raise ImportError(
-                    "saving a GIF needs Pillow: pip install pillow (the demos extra has it)"
-                ) from None
-            frames = [
-                Image.open(io.BytesIO(png)).convert("P", palette=Image.Palette.ADAPTIVE)
-                for png in self.frames()
-            ]
-            durations = [2500] + [1600] * (len(frames) - 2) + [5000]  # the last: every gradient, a while
-            frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
+            path.write_bytes(self.gif())
         else:
             raise ValueError(f"save: expected a path ending in .html or .gif, got {str(path)!r}")
         return path

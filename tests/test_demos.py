@@ -81,12 +81,28 @@ def test_every_file_is_under_out_listed_at_the_end_and_a_valid_picture(ran):
             assert path.parent == report.out and path.stat().st_size > 0
             if path.suffix == ".png":
                 png_size(path)
+            elif path.suffix == ".gif":
+                assert path.read_bytes()[:6] == b"GIF89a"
+            elif path.suffix == ".html":
+                assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
             else:
                 assert path.suffix == ".svg"
                 svg_text(path)
 
 
 # -- seed_network --------------------------------------------------------------
+
+
+def test_seed_network_writes_alices_passes_step_by_step_ending_on_dL_dw1(ran, alice):
+    report, printed = ran("seed_network")
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot program is not installed")
+    steps = report.results["steps"]
+    assert steps[0] == "h1 = σ(w1·x1 + w2·x2 + b1) = σ(−3) = 0.04743"
+    assert steps[-1] == "∂L/∂w1 = ∂L/∂h1 · ∂h1/∂w1 = (−0.2376)·(−0.09035) = 0.02147"
+    names = [path.name for path in report.files]
+    assert "alice_backward.html" in names and "alice_backward.gif" in names
+    assert "alice_backward.html (open it in a browser" in printed
 
 
 def test_seed_network_prints_the_documents_forward_value(ran):
@@ -334,7 +350,12 @@ def test_without_dot_the_story_goes_on_and_says_what_was_not_drawn(tmp_path, mon
     assert "4. Predictions" in printed.out and "Frank" in printed.out
     assert [path.name for path in report.files] == ["loss_curve.png"]
     assert report.not_drawn == [
-        f"{name}.{fmt}" for name in ("alice_dL_dw1", "trained_graph") for fmt in ("svg", "png")
+        "alice_dL_dw1.svg",
+        "alice_dL_dw1.png",
+        "alice_backward.html",
+        "alice_backward.gif",
+        "trained_graph.svg",
+        "trained_graph.png",
     ]
     assert "not drawn: alice_dL_dw1.svg, alice_dL_dw1.png" in printed.err
     assert "apt-get install graphviz" in printed.err
