@@ -197,7 +197,7 @@ class Animation:
         try:
             from PIL import Image
         except ImportError:
-            raise ImportError("saving a GIF needs Pillow: pip install pillow (the demos extra has it)") from None
+            raise ImportError("a GIF needs Pillow: pip install pillow (the demos extra has it)") from None
         frames = [
             Image.open(io.BytesIO(png)).convert("P", palette=Image.Palette.ADAPTIVE) for png in self.frames()
         ]
