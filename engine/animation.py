@@ -292,7 +292,8 @@ _PAGE = """<!DOCTYPE html>
 <title>{title}</title>
 <style>
   body {{ font-family: {font}; margin: 1em 1.5em; color: #222; }}
-  h1 {{ font-size: 1.15em; font-weight: normal; }}
+  h1 {{ font-size: 1.15em; font-weight: normal; margin-top: 0; }}
+  #top {{ position: sticky; top: 0; background: white; padding: 0.6em 0 0.4em; z-index: 1; }}
   #controls {{ display: flex; gap: 0.5em; align-items: center; flex-wrap: wrap; }}
   #controls input {{ flex: 1; min-width: 12em; }}
   #step {{ font-size: 1.1em; margin: 0.8em 0 0.2em; min-height: 1.4em; }}
@@ -304,6 +305,7 @@ _PAGE = """<!DOCTYPE html>
 </style>
 </head>
 <body>
+<div id="top">
 <h1>{title}</h1>
 <div id="controls">
   <button id="first" title="Home">|◀ first</button>
@@ -316,6 +318,7 @@ _PAGE = """<!DOCTYPE html>
 </div>
 <div id="step" aria-live="polite"></div>
 <div id="detail"></div>
+</div>
 <div id="graph">
 {svg}
 </div>
