@@ -292,10 +292,13 @@ def _pow_grads(out: Any, a: Any, n: Any) -> tuple[Any]:
 
 def _vpow_grads(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # Only at a = 0 (the domain's edge) PyTorch's conventions replace what
-    # would divide by zero: ∂/∂a = 0 when b = 0 too (b·1ᵇ⁻¹), and ∂/∂b = 0 (ln 1).
+    # would divide by zero: ∂/∂a = 0 when b = 0 too, and ∂/∂b = 0.
+    # Each is a constant 0 there (no derivative of its own, as PyTorch's masked
+    # gradient), computed at a harmless 1 in its place so that no branch divides by 0.
     at_zero = value_of(a) == 0.0
-    da = b * where(at_zero & (value_of(b) == 0.0), 1.0, a) ** (b - 1)
-    db = out * log(where(at_zero, 1.0, a))
+    both_zero = at_zero & (value_of(b) == 0.0)
+    da = where(both_zero, 0.0, b * where(both_zero, 1.0, a) ** (b - 1))
+    db = where(at_zero, 0.0, out * log(where(at_zero, 1.0, a)))
     return da, db
 
 

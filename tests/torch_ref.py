@@ -28,7 +28,8 @@ TORCH_OPS = {
     "sqrt": torch.sqrt,
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,
-    "softplus": F.softplus,
+    # PyTorch's softplus is x itself above its threshold (20): no second derivative there
+    "softplus": lambda x: F.softplus(x, threshold=100.0),
     "relu": torch.relu,
     "leaky_relu": lambda x, slope: F.leaky_relu(x, slope),
     "abs": torch.abs,
