@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> None:
         import numpy as np
         import torch
     except ImportError as error:  # pragma: no cover - make bench installs both
-        sys.exit(f"{error.name} is not installed: pip install -e '.[bench,torch]' (make bench does)")
+        sys.exit(f"{error.name} is not installed: pip install -e '.[bench]' torch (make bench does)")
 
     import engine
     import nn

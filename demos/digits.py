@@ -29,7 +29,7 @@ def load() -> tuple[list[list[float]], list[int], list[list[float]], list[int]]:
     except ImportError:
         raise MissingExtra(
             "this demo reads scikit-learn's bundled digits; scikit-learn is not installed: "
-            "pip install 'chainrule[demos]'"
+            "pip install scikit-learn (from a clone: pip install -e '.[demos]', or make demo)"
         ) from None
     digits = load_digits()
     images = [[pixel / 16 for pixel in image] for image in digits.data.tolist()]

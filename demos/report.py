@@ -27,7 +27,8 @@ def pyplot() -> Any:
         import matplotlib
     except ImportError:
         raise MissingExtra(
-            "this demo plots with matplotlib, which is not installed: pip install 'chainrule[demos]'"
+            "this demo plots with matplotlib, which is not installed: pip install matplotlib "
+            "(from a clone: pip install -e '.[demos]', or make demo)"
         ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

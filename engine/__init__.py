@@ -15,6 +15,8 @@ chain rule; `compile(fn, *example)` runs fn over a whole batch at once.
 
 from __future__ import annotations
 
+__version__ = "0.2.0"
+
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 

@@ -6,7 +6,7 @@
 
 Both return a `graphviz.Digraph`, which Jupyter shows inline; `.source`
 is its DOT text, the same bytes every time for the same graph. Building
-one needs the graphviz Python package (the `viz` extra); rendering needs
+one needs the graphviz Python package (`pip install graphviz`, the `viz` extra); rendering needs
 Graphviz's `dot` program too (apt-get install graphviz).
 
 Every label is written into an HTML-like Graphviz label with its special
@@ -27,8 +27,9 @@ try:
     import graphviz
 except ImportError as e:  # pragma: no cover - the message is the point
     raise ImportError(
-        "engine.viz draws with the graphviz Python package: pip install 'chainrule[viz]' "
-        "(or pip install graphviz), plus Graphviz's dot program to render (apt-get install graphviz)"
+        "engine.viz draws with the graphviz Python package: pip install graphviz (from a clone of "
+        "chainrule: pip install -e '.[viz]'), plus Graphviz's dot program to render "
+        "(apt-get install graphviz)"
     ) from e
 
 from engine.autodiff import gradients

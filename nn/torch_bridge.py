@@ -27,7 +27,8 @@ def _torch() -> Any:
         import torch
     except ImportError:
         raise ImportError(
-            "the PyTorch bridge needs torch: pip install 'chainrule[torch]' (a CPU build is enough)"
+            "the PyTorch bridge needs torch: pip install torch (a CPU build is enough; "
+            "from a clone: pip install -e '.[torch]')"
         ) from None
     return torch
 

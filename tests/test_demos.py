@@ -373,7 +373,7 @@ def test_a_missing_extra_is_named_with_its_install(monkeypatch, tmp_path, name, 
         monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(SystemExit) as stopped:
         main([name, "--quick", "--out", str(tmp_path)])
-    assert named in str(stopped.value.code) and "pip install 'chainrule[demos]'" in str(stopped.value.code)
+    assert named in str(stopped.value.code) and "pip install -e '.[demos]'" in str(stopped.value.code)
     assert not list(tmp_path.iterdir())
 
 

@@ -30,3 +30,12 @@ def test_main_job_runs_the_flagship_demo():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = makefile.split("\ndemo:")[1].split("\n\n")[0]
     assert "-m demos seed_network" in recipe  # whose run tests/test_demos.py checks
+
+
+def test_every_install_advice_names_something_pip_can_install():
+    """chainrule is not on the package index: advice to `pip install chainrule[...]` would fail."""
+    files = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("*/*.py"), ROOT / "Makefile"]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if path.name != "test_packaging.py":
+            assert "chainrule[" not in text, path

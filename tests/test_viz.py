@@ -260,7 +260,11 @@ def test_without_the_graphviz_package_engine_works_and_viz_names_it():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith("0.0\n")
-    assert "pip install 'chainrule[viz]'" in out and "apt-get install graphviz" in out
+    assert (
+        "pip install graphviz" in out
+        and "pip install -e '.[viz]'" in out
+        and "apt-get install graphviz" in out
+    )
 
 
 @needs_dot
