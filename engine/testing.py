@@ -8,7 +8,9 @@
         gradcheck(*expr)
 
 `gradcheck` needs nothing beyond the standard library; the strategies need
-hypothesis (the `test` extra), imported when first used.
+hypothesis (the `test` extra), imported when first used. Installed, chainrule
+registers a strategy for `Value` with hypothesis (its entry point), so
+``st.from_type(Value)`` and type inference draw Values too.
 """
 
 from __future__ import annotations
@@ -26,21 +28,25 @@ from engine.value import sum as vsum
 Function = Callable[..., Value]
 
 
-def _as_function(f: Function | Value, inputs: Sequence[Any]) -> tuple[Function, list[float], list[str]]:
-    """`f` as a function of Values, the point to check at, and the inputs' names."""
+def _as_function(func: Function | Value, inputs: Any) -> tuple[Function, list[float], list[str]]:
+    """`func` as a function of Values, the point to check at, and the inputs' names."""
+    if isinstance(inputs, (Value, int, float)) and not isinstance(
+        inputs, bool
+    ):  # one input, as PyTorch takes
+        inputs = [inputs]
     points = [x.data if isinstance(x, Value) else float(x) for x in inputs]
     names = [
         f"input {i}" + (f" ({x.label})" if isinstance(x, Value) and x.label else "")
         for i, x in enumerate(inputs)
     ]
-    if isinstance(f, Value):
-        output, leaves = f, list(inputs)
+    if isinstance(func, Value):
+        output, leaves = func, list(inputs)
         if not all(isinstance(x, Value) for x in leaves):
             raise TypeError("gradcheck: with an output Value, inputs must be the Values it was built from")
         return (lambda *xs: replay(output, leaves, xs)), points, names
-    if not callable(f):
-        raise TypeError(f"gradcheck: f must be a function or a Value, got {type(f).__name__}")
-    return f, points, names
+    if not callable(func):
+        raise TypeError(f"gradcheck: func must be a function or a Value, got {type(func).__name__}")
+    return func, points, names
 
 
 def _evaluate(f: Function, points: list[float], i: int, shift: float) -> float:
@@ -52,7 +58,7 @@ def _evaluate(f: Function, points: list[float], i: int, shift: float) -> float:
 
 def _check(
     f: Function, points: list[float], names: list[str], eps: float, atol: float, rtol: float, what: str
-) -> bool:
+) -> None:
     xs = [Value(p, label=f"x{i}") for i, p in enumerate(points)]
     out = lift(f(*xs))
     analytic = gradients(out, xs)
@@ -61,55 +67,79 @@ def _check(
         if not math.isclose(analytic[i], numeric, rel_tol=rtol, abs_tol=atol) and not (
             math.isnan(analytic[i]) and math.isnan(numeric)
         ):
-            raise AssertionError(
+            raise GradcheckError(
                 f"{what} mismatch for {names[i]} (at {points}): engine gives {analytic[i]!r}, "
                 f"central finite differences give {numeric!r} "
                 f"(difference {abs(analytic[i] - numeric):.3g}, allowed {atol + rtol * abs(numeric):.3g})"
             )
-    return True
+
+
+class GradcheckError(AssertionError):
+    """A derivative that differs from finite differences (PyTorch's name; an AssertionError for pytest)."""
 
 
 def gradcheck(
-    f: Function | Value,
-    inputs: Sequence[Any],
+    func: Function | Value,
+    inputs: Any,
+    *,
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    raise_exception: bool = True,
 ) -> bool:
-    """Check the engine's first derivatives against central finite differences.
+    """Check the engine's first derivatives against central finite differences,
+    as `torch.autograd.gradcheck` does (the same names and defaults).
 
     Args:
-        f: a function taking one Value per input and returning a Value; or
+        func: a function taking one Value per input and returning a Value; or
             an output Value already built from `inputs`, which is then
             re-run through the op table at shifted inputs.
-        inputs: the point to check at (numbers or Values).
+        inputs: the point to check at: numbers or Values, or one of them.
         eps: the finite-difference step.
         atol, rtol: a derivative passes when |engine − numeric| <= atol + rtol·|numeric|.
+        raise_exception: raise `GradcheckError` (an AssertionError) naming
+            the input and both numbers on a mismatch; False: return False.
 
     Returns:
-        True; raises AssertionError naming the input and both numbers otherwise.
+        True when every derivative passes.
     """
-    fn, points, names = _as_function(f, inputs)
-    return _check(fn, points, names, eps, atol, rtol, "gradient")
+    fn, points, names = _as_function(func, inputs)
+    return _run(lambda: _check(fn, points, names, eps, atol, rtol, "gradient"), raise_exception)
 
 
 def gradgradcheck(
-    f: Function | Value,
-    inputs: Sequence[Any],
+    func: Function | Value,
+    inputs: Any,
+    *,
     eps: float = 1e-6,
-    atol: float = 1e-4,
+    atol: float = 1e-5,
     rtol: float = 1e-3,
+    raise_exception: bool = True,
 ) -> bool:
-    """Check second derivatives: each ∂f/∂xᵢ, itself differentiated by the
-    engine (``create_graph=True``), against finite differences of it."""
-    fn, points, names = _as_function(f, inputs)
-    for i in range(len(points)):
+    """Check second derivatives: each ∂func/∂xᵢ, itself differentiated by the
+    engine (``create_graph=True``), against finite differences of it. The
+    arguments and defaults are `gradcheck`'s (and `torch.autograd.gradgradcheck`'s)."""
+    fn, points, names = _as_function(func, inputs)
 
-        def first_derivative(*xs: Value, i: int = i) -> Value:
-            (d,) = gradients(lift(fn(*xs)), [xs[i]], create_graph=True)
-            return d
+    def check() -> None:
+        for i in range(len(points)):
 
-        _check(first_derivative, points, names, eps, atol, rtol, f"second derivative (of ∂f/∂x{i})")
+            def first_derivative(*xs: Value, i: int = i) -> Value:
+                (d,) = gradients(lift(fn(*xs)), [xs[i]], create_graph=True)
+                return d
+
+            _check(first_derivative, points, names, eps, atol, rtol, f"second derivative (of ∂f/∂x{i})")
+
+    return _run(check, raise_exception)
+
+
+def _run(check: Callable[[], None], raise_exception: bool) -> bool:
+    try:
+        check()
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
 
 
@@ -129,6 +159,15 @@ def _parameter(param: Param, n_inputs: int) -> Any:
     if param.per_input:  # one per input: dot_const's constants
         return st.lists(number, min_size=n_inputs, max_size=n_inputs).map(tuple)
     return number
+
+
+def _hypothesis_setup_hook() -> None:
+    """Run by hypothesis when it loads (the `hypothesis` entry point in setup.cfg):
+    ``st.from_type(engine.Value)`` and ``@given(v=...)`` for a ``v: Value`` draw
+    leaf Values, as `values()` does."""
+    from hypothesis import strategies as st
+
+    st.register_type_strategy(Value, values())
 
 
 def values(min_value: float = -3.0, max_value: float = 3.0, label: str = "") -> Any:
