@@ -84,3 +84,48 @@ def test_sigmoid_derivative_at_the_extremes(z):
     exact = math.exp(-abs(z)) / (1 + math.exp(-abs(z))) ** 2
     assert x.grad == f.data * (1 - f.data)  # f'(x) = f(x)(1 − f(x)), as the documents write it
     assert x.grad == pytest.approx(exact, rel=1e-9, abs=1e-15)
+
+
+def test_gradcheck_takes_pytorchs_arguments():
+    import inspect
+
+    for check in (gradcheck, gradgradcheck):
+        params = inspect.signature(check).parameters
+        assert list(params)[:2] == ["func", "inputs"]
+        for name, default in (("eps", 1e-6), ("atol", 1e-5), ("rtol", 1e-3), ("raise_exception", True)):
+            assert params[name].kind is inspect.Parameter.KEYWORD_ONLY and params[name].default == default
+    with pytest.raises(TypeError):
+        gradcheck(lambda x: x * x, [1.0], 1e-6)  # tolerances only by name
+
+
+def test_gradcheck_takes_one_input_and_can_return_false_instead_of_raising():
+    assert gradcheck(lambda x: x.tanh(), 0.3) and gradcheck(lambda x: x.tanh(), Value(0.3))
+
+    def wrong(x):
+        return Value(x.data**2) + x  # x² detached: its derivative is missing
+
+    assert gradcheck(wrong, 1.5, raise_exception=False) is False
+    assert gradgradcheck(lambda x: wrong(x) * x, 1.5, raise_exception=False) is False
+    with pytest.raises(
+        engine.testing.GradcheckError,
+        match=r"input 0 \(at \[1\.5\]\): engine gives 1\.0, central finite differences give 3\.99",
+    ):
+        gradcheck(wrong, 1.5)
+    assert issubclass(engine.testing.GradcheckError, AssertionError)
+
+
+def test_hypothesis_draws_values_by_type_through_the_entry_point():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.from_type(Value))
+    def drawn(v):
+        assert isinstance(v, Value)
+
+    drawn()
+
+    @given(v=...)
+    def inferred(v: Value):
+        assert isinstance(v, Value) and -3.0 <= v.data <= 3.0
+
+    inferred()
