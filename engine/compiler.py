@@ -35,7 +35,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, cast
 
 try:
     import numpy as np
@@ -126,8 +126,8 @@ class _Gradients:
             g = self.arrays[block] = np.zeros(shape)
         if unique:
             g[:, index] += part
-        else:  # one node read twice (x·x): add.at adds both
-            np.add.at(g, (slice(None), index), part)  # type: ignore[arg-type]
+        else:  # one node read twice (x·x): add.at adds both (numpy's stubs take no slice there; numpy does)
+            np.add.at(g, cast(Any, (slice(None), index)), part)
 
     def of_live(self) -> Any:
         """The live Values' gradient, one number each."""
