@@ -17,6 +17,12 @@ DPI = 110
 GREEN, RED, GREY = "#1e8449", "#c0392b", "#7f8c8d"
 
 
+def _render(drawing: Any, fmt: str) -> bytes:
+    """A PNG at the pictures' DPI; an SVG at its natural size (1 pt a point: a DPI there only scales it up)."""
+    drawing.attr(dpi=str(DPI) if fmt == "png" else "72")
+    return bytes(drawing.pipe(format=fmt))
+
+
 class MissingExtra(RuntimeError):
     """A demo needs a package that is not installed; the message says how to install it."""
 
@@ -74,8 +80,7 @@ class Report:
         Without Graphviz's `dot` the demo goes on: the picture is listed in
         `not_drawn` and the command line says at the end how to get `dot`.
         """
-        drawing.attr(dpi=str(DPI))
-        return self._graphviz(name, {fmt: lambda fmt=fmt: drawing.pipe(format=fmt) for fmt in formats})
+        return self._graphviz(name, {fmt: lambda fmt=fmt: _render(drawing, fmt) for fmt in formats})
 
     def animation(self, animation: Any, name: str) -> list[Path]:
         """An `engine.viz.animate` result as `out/name.html` (the page) and `out/name.gif`."""

@@ -49,8 +49,8 @@ def main() -> None:
     loss.backward()
     pictures["mlp_784_16_16_10"] = draw_dot(loss, parameters=model.parameters())
     for name, picture in pictures.items():
-        picture.attr(dpi=str(demos.report.DPI))
-        for fmt in ("svg", "png"):
+        for fmt in ("svg", "png"):  # the SVG at its natural size, the PNG at the demos' DPI
+            picture.attr(dpi=str(demos.report.DPI) if fmt == "png" else "72")
             print(picture.render(HERE / name, format=fmt, cleanup=True))
 
 

@@ -6,7 +6,9 @@ update each weight, repeat: the loss falls step by step.
 
 from __future__ import annotations
 
+import importlib.util
 import random
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -214,12 +216,30 @@ def _loss_function(loss: str | LossFn) -> LossFn:
 
 
 def progress_bar(total: int, desc: str = "training") -> Any:
-    """A tqdm bar of `total` steps, or None when tqdm is not installed (train silently)."""
+    """A tqdm bar of `total` steps, or None when tqdm is not installed (train silently).
+
+    In a terminal, tqdm's text bar. In Jupyter, its widget when ipywidgets is
+    installed (the `jupyter` extra), else the same text bar, written to the
+    cell's output: no "IProgress not found" warning, and a notebook saved
+    with its outputs shows the finished bar, not a frozen widget at 0%.
+    """
     try:
-        from tqdm.auto import tqdm
+        from tqdm import std
     except ImportError:
         return None
-    return tqdm(total=total, desc=desc, unit="step", leave=True)
+    if not _in_notebook():
+        return std.tqdm(total=total, desc=desc, unit="step", leave=True)
+    if importlib.util.find_spec("ipywidgets") is None:
+        return std.tqdm(total=total, desc=desc, unit="step", leave=True, file=sys.stdout)
+    from tqdm.notebook import tqdm as widget
+
+    return widget(total=total, desc=desc, unit="step", leave=True)
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython's ZMQ shell), as tqdm.auto decides."""
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    return get_ipython is not None and type(get_ipython()).__name__ == "ZMQInteractiveShell"
 
 
 __all__ = ["LOSSES", "fit", "progress_bar"]

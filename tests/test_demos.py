@@ -404,3 +404,17 @@ def test_two_runs_into_the_same_out_both_finish(tmp_path):
     assert all(code == 0 for code, _ in results), results
     assert sorted(p.name for p in tmp_path.iterdir()) == ["neuron.png", "neuron.svg"]  # no leftovers
     assert "0.9991" in svg_text(tmp_path / "neuron.svg")
+
+
+def test_svgs_are_drawn_at_their_natural_size_pngs_at_the_pictures_dpi(ran):
+    """An SVG is measured in points: a DPI there only scales it up (1.5× too large at 110)."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot program is not installed")
+    from demos.report import DPI
+
+    report, _ = ran("seed_network")
+    svg = ET.parse(report.out / "alice_dL_dw1.svg").getroot()
+    width_pt = float(svg.get("width").removesuffix("pt"))
+    png_width = png_size(report.out / "alice_dL_dw1.png")[0]
+    assert width_pt == pytest.approx(png_width * 72 / DPI, abs=3)
+    assert width_pt < 1100  # fits a screen, where it was about 1,480 pt

@@ -111,3 +111,33 @@ def test_bad_arguments_name_what_was_wrong(kwargs, error, message):
     arguments = {"inputs": X, "targets": Y, "progress": False, **kwargs}
     with pytest.raises(error, match=message):
         nn.fit(nn.MLP(2, [2, 1], seed=0), arguments.pop("inputs"), arguments.pop("targets"), **arguments)
+
+
+def test_progress_bar_in_a_notebook_without_widgets_is_tqdms_text_bar_on_stdout(monkeypatch, capsys):
+    import importlib.util
+    import sys
+    import types
+    import warnings
+
+    tqdm = pytest.importorskip("tqdm")
+    from nn import training
+
+    class ZMQInteractiveShell:  # what a Jupyter kernel's IPython shell is called
+        pass
+
+    fake_ipython = types.SimpleNamespace(get_ipython=ZMQInteractiveShell)
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "ipywidgets" else real_find_spec(name)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no TqdmWarning: IProgress not found
+        bar = training.progress_bar(3)
+    assert type(bar) is tqdm.std.tqdm
+    bar.update(3)
+    bar.close()
+    printed = capsys.readouterr()
+    assert "3/3" in printed.out and "3/3" not in printed.err  # in the cell's output, not as an error
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    assert type(training.progress_bar(1)) is tqdm.std.tqdm  # a terminal: the text bar, on stderr
