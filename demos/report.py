@@ -18,7 +18,7 @@ GREEN, RED, GREY = "#1e8449", "#c0392b", "#7f8c8d"
 
 
 def _render(drawing: Any, fmt: str) -> bytes:
-    """A PNG at the pictures' DPI; an SVG at its natural size (1 pt a point: a DPI there only scales it up)."""
+    """A PNG at the pictures' DPI; an SVG at its natural size (a DPI there only scales it up)."""
     drawing.attr(dpi=str(DPI) if fmt == "png" else "72")
     return bytes(drawing.pipe(format=fmt))
 
