@@ -21,14 +21,13 @@ import html
 import io
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from engine.graph import topological_order
 from engine.value import Value
-from engine.viz import COLOURS, FONT, PATH, Drawing, _box, _html, _new_drawing, _num, _op_text, _role
+from engine.viz import COLOURS, FONT, PATH, Drawing, _box, _draw_all, _new_drawing, _num
 from engine.walkthrough import Step, walkthrough
 
 DATA_INK, GRAD_INK = "#000001", "#000002"  # black to the eye; how the page's script finds the numbers
@@ -50,10 +49,9 @@ class Animation:
         self.steps: list[Step] = walkthrough(output)
         self._order = topological_order(output)
         self._params = set(parameters)
-        self._ids = {node: f"v{i}" for i, node in enumerate(self._order)}
-        self._data_at: dict[
-            Value, int
-        ] = {}  # the frame from which a node shows its data (0: a leaf, from the start)
+        self._ids = {node: f"v{i}" for i, node in enumerate(self._order)}  # as viz._draw_all names them
+        # the frame from which a node shows its data (0: a leaf, from the start), and its gradient
+        self._data_at: dict[Value, int] = {}
         self._grad_at: dict[Value, int] = {}
         for frame, step in enumerate(self.steps, 1):
             for node in step.filled:
@@ -91,11 +89,9 @@ class Animation:
     def _drawing(self, frame: int | None) -> Drawing:
         """The graph at `frame` (0: before any step); None: for the page, every number tagged."""
         step = self.steps[frame - 1] if frame else None
-        hot = Counter() if step is None else Counter((self._ids[p], self._ids[m]) for p, m in step.edges)
-        g = _new_drawing(self.rankdir)
-        g.attr(ordering="in")
-        for node in self._order:
-            i, role = self._ids[node], _role(node, self.output, self._params)
+        hot = set() if step is None else set(step.edges)
+
+        def box(node: Value, role: str) -> str:
             fill = CURRENT if step is not None and node is step.node else ""
             if frame is None:
                 ink = (DATA_INK, GRAD_INK)
@@ -105,20 +101,14 @@ class Animation:
                     "" if self._data_at[node] <= frame else hidden,
                     "" if self._grad_at[node] <= frame else hidden,
                 )
-            g.node(i, label=_box(node, role, grad=self._backward[node], ink=ink, fill=fill), id=i)
-            if node._op is not None:
-                g.node(
-                    f"{i}op",
-                    label=_html(_op_text(node)),
-                    shape="ellipse",
-                    style="",
-                    margin="0.05",
-                    id=f"{i}op",
-                )
-                g.edge(f"{i}op", i, id=f"o{i}", **_hot(any(m == i for _, m in hot)))
-                for k, parent in enumerate(node._parents):  # one edge per input: x * x has two
-                    p = self._ids[parent]
-                    g.edge(p, f"{i}op", id=f"e{p}-{i}-{k}", **_hot((p, i) in hot))
+            return _box(node, role, grad=self._backward[node], ink=ink, fill=fill)
+
+        def edge(parent: Value | None, node: Value) -> dict[str, str]:
+            on = any(m is node for _, m in hot) if parent is None else (parent, node) in hot
+            return {"color": PATH, "penwidth": "2.5"} if on else {}
+
+        g = _new_drawing(self.rankdir)
+        _draw_all(g, self._order, self.output, self._params, box, edge)
         return g
 
     def _state(self) -> dict[str, Any]:
@@ -140,7 +130,7 @@ class Animation:
                     f"{f.name} = {f.formula} = {_num(f.value)}" for _, f in s.factors if f.of != f.wrt
                 ],
                 "node": self._ids[s.node],
-                "edges": sorted({f"{self._ids[p]}-{self._ids[m]}" for p, m in s.edges}),
+                "edges": sorted({f"{self._ids[p]}-{self._ids[m]}" for p, m in s.edges}),  # input-user
             }
             for i, s in enumerate(self.steps, 1)
         ]
@@ -256,10 +246,6 @@ def _gradients(output: Value, order: list[Value]) -> dict[Value, float]:
     return dict(zip(order, gradients(output, order), strict=True))
 
 
-def _hot(on: bool) -> dict[str, str]:
-    return {"color": PATH, "penwidth": "2.5"} if on else {}
-
-
 def _font(size: int) -> Any:
     from PIL import ImageFont
 
@@ -347,7 +333,7 @@ function show(k) {{
   }}
   const hot = new Set(step.edges);
   for (const edge of document.querySelectorAll("g.edge")) {{
-    const m = /^(?:e(v\\d+)-(v\\d+)-\\d+|o(v\\d+))$/.exec(edge.id);
+    const m = /^(?:e-(v\\d+)-(v\\d+)-\\d+|o-(v\\d+))$/.exec(edge.id);
     const on = m !== null && (m[1] ? hot.has(m[1] + "-" + m[2]) : step.edges.some(function (e) {{
       return e.endsWith("-" + m[3]);
     }}));

@@ -20,7 +20,7 @@ import contextlib
 import html
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 try:
@@ -129,18 +129,32 @@ def draw_dot(
     return g
 
 
-def _draw_all(g: Drawing, order: list[Value], root: Value, params: set[Value]) -> None:
+def _draw_all(
+    g: Drawing,
+    order: list[Value],
+    root: Value,
+    params: set[Value],
+    box: Callable[[Value, str], str] = lambda node, role: _box(node, role),
+    edge: Callable[[Value | None, Value], dict[str, str]] = lambda parent, node: {},
+) -> None:
+    """Every node: a box (`box(node, role)`), and for a computed one an oval for its
+    op with an edge per input (`edge(parent, node)`: its attributes; parent None for
+    the oval's edge into the box). Ids name them in an SVG: box `v3`, oval `v3op`,
+    edges `o-v3` (oval to box) and `e-v1-v3-0` (input 0 to the oval)."""
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     roles = set()
     for node in order:
         role = _role(node, root, params)
         roles.add(role)
-        g.node(ids[node], label=_box(node, role))
+        i = ids[node]
+        g.node(i, label=box(node, role), id=i)
         if node._op is not None:
-            g.node(f"{ids[node]}op", label=_html(_op_text(node)), shape="ellipse", style="", margin="0.05")
-            g.edge(f"{ids[node]}op", ids[node])
-            for parent in node._parents:  # one edge per input: x * x has two
-                g.edge(ids[parent], f"{ids[node]}op")
+            g.node(
+                f"{i}op", label=_html(_op_text(node)), shape="ellipse", style="", margin="0.05", id=f"{i}op"
+            )
+            g.edge(f"{i}op", i, id=f"o-{i}", **edge(None, node))
+            for k, parent in enumerate(node._parents):  # one edge per input: x * x has two
+                g.edge(ids[parent], f"{i}op", id=f"e-{ids[parent]}-{i}-{k}", **edge(parent, node))
     g.attr(label=_legend(roles))
 
 
