@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from engine.autodiff import gradients
 from engine.graph import topological_order
 from engine.value import Value
 from engine.viz import COLOURS, FONT, PATH, Drawing, _box, _draw_all, _new_drawing, _num
@@ -58,7 +59,8 @@ class Animation:
                 (self._data_at if step.phase == "forward" else self._grad_at)[node] = frame
         for node in self._order:
             self._data_at.setdefault(node, 0)
-        self._backward = _gradients(output, self._order)  # what L.backward() gives, every node
+        # what L.backward() gives, every node
+        self._backward = dict(zip(self._order, gradients(output, self._order), strict=True))
 
     # -- as text -------------------------------------------------------------------
 
@@ -238,12 +240,6 @@ def animate(
             "or pass a larger max_nodes"
         )
     return Animation(output, parameters, rankdir)
-
-
-def _gradients(output: Value, order: list[Value]) -> dict[Value, float]:
-    from engine.autodiff import gradients
-
-    return dict(zip(order, gradients(output, order), strict=True))
 
 
 def _font(size: int) -> Any:

@@ -347,7 +347,7 @@ def _dot_const_notation(*ws_and_cs: Any) -> Any:
 def _check_domain(op: str, expected: str, x: Any, ok: Any) -> None:
     if not ok.all():
         where_bad = tuple(int(i) for i in _numpy().argwhere(~ok)[0])
-        raise ValueError(f"{op}: expected {expected}, got {float(x[where_bad])!r} in example {where_bad[0]}")
+        raise ValueError(f"{_domain_error(op, expected, float(x[where_bad]))} in example {where_bad[0]}")
 
 
 def _log_array(x: Any) -> Any:
