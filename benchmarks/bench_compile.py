@@ -67,7 +67,6 @@ def run(args: argparse.Namespace) -> None:
 
     import engine
     import nn
-    from nn.training import _array_steps
 
     try:
         from micrograd.engine import Value as MicroValue
@@ -103,8 +102,8 @@ def run(args: argparse.Namespace) -> None:
     # -- each engine's step ------------------------------------------------------------
     def chainrule_fit(batch):
         model = nn.MLP(784, [16, 16, 10], activation="sigmoid", seed=0)
-        step = _array_steps(
-            model, pool_x, pool_y, nn.training.LOSSES["mse"], nn.SGD(model.parameters(), lr=0.1)
+        step = nn.training.steps(
+            model, pool_x, pool_y, "mse", nn.SGD(model.parameters(), lr=0.1), compile=True
         )
         return lambda rows: step(rows)
 

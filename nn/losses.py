@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import engine
@@ -133,4 +134,64 @@ def one_hot(target: Any, n: int) -> list[float]:
     return [1.0 if i == target else 0.0 for i in range(n)]
 
 
-__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss", "one_hot"]
+@dataclass(frozen=True)
+class Loss:
+    """A loss as `nn.fit` calls it: on one example, ``loss(y_true, y_pred)``.
+
+    Attributes:
+        name: its name in `LOSSES`.
+        fn: the loss of one example, truth first.
+        class_targets: whether a target may be a class index (cross_entropy's),
+            which a compiled step is given one-hot.
+    """
+
+    name: str
+    fn: Callable[[Any, Any], Value]
+    class_targets: bool = False
+
+    def __call__(self, y_true: Any, y_pred: Any) -> Value:
+        return self.fn(y_true, y_pred)
+
+
+# By name, each called as loss(y_true, y_pred) for one example.
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("mse", mse_loss),
+        Loss("binary_cross_entropy", binary_cross_entropy),
+        Loss("hinge", hinge_loss),
+        Loss("cross_entropy", lambda target, logits: cross_entropy(logits, target), class_targets=True),
+    )
+}
+
+
+def as_loss(loss: str | Loss | Callable[[Any, Any], Value], caller: str = "fit") -> Loss:
+    """`loss` as a `Loss`: a name from `LOSSES`, a Loss, `cross_entropy` itself
+    (logits first, as PyTorch's), or any function loss(y_true, y_pred) of one example."""
+    if isinstance(loss, Loss):
+        return loss
+    if loss is cross_entropy:
+        return LOSSES["cross_entropy"]
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(
+                f"{caller}: unknown loss {loss!r}; expected one of {', '.join(LOSSES)} or a function"
+            )
+        return LOSSES[loss]
+    if not callable(loss):
+        raise TypeError(
+            f"{caller}: loss must be a name or a function loss(y_true, y_pred), got {type(loss).__name__}"
+        )
+    return Loss(getattr(loss, "__name__", "loss"), loss)
+
+
+__all__ = [
+    "LOSSES",
+    "Loss",
+    "as_loss",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "hinge_loss",
+    "mse_loss",
+    "one_hot",
+]

@@ -38,6 +38,7 @@ from typing import Any, ClassVar, TypeGuard
 from engine import Value
 from engine.value import as_floats, lift, weighted_sum
 from nn.activations import ACTIVATIONS, check_activation
+from nn.torch_bridge import Dense, dense_layers, sequential
 
 Seed = int | random.Random | None
 
@@ -198,9 +199,11 @@ class Module:
 
     def to_torch(self) -> Any:
         """An equivalent `torch.nn.Sequential` (float64) with the same weights; needs torch."""
-        from nn.torch_bridge import to_torch
+        return sequential(self.dense_layers())
 
-        return to_torch(self)
+    def dense_layers(self) -> list[Dense]:
+        """The module as layers of plain numbers (`nn.torch_bridge.Dense`), for `to_torch`."""
+        raise TypeError(f"to_torch takes a Neuron, Layer or MLP, got {type(self).__name__}")
 
     def _label_parameters(self) -> None:
         """Label each parameter below with its full name, `name` first: a Neuron
@@ -276,6 +279,16 @@ class Neuron(Module):
             return None
         return nin + 1 + act.learned_slope
 
+    def dense_layers(self) -> list[Dense]:
+        return [
+            Dense(
+                [[w.data for w in self.w]],
+                [self.b.data],
+                self.activation,
+                [] if self.a is None else [self.a.data],
+            )
+        ]
+
     def __repr__(self) -> str:
         return f"{self._act.title}Neuron({self.nin})"
 
@@ -316,6 +329,11 @@ class Layer(Module):
         if not _is_count(nout) or per_neuron is None:
             return None
         return nout * per_neuron
+
+    def dense_layers(self) -> list[Dense]:
+        parts = [n.dense_layers()[0] for n in self.neurons]
+        slopes = [x for p in parts for x in p.slopes]
+        return [Dense([p.weight[0] for p in parts], [p.bias[0] for p in parts], self.activation, slopes)]
 
     def __repr__(self) -> str:
         return f"Layer of {_listing(self.neurons)}"
@@ -388,12 +406,24 @@ class MLP(Module):
             total += count
         return total
 
+    def dense_layers(self) -> list[Dense]:
+        return [part for layer in self.layers for part in layer.dense_layers()]
+
     @classmethod
     def from_torch(cls, sequential: Any) -> MLP:
         """The MLP a `torch.nn.Sequential` of Linear layers and activations computes."""
-        from nn.torch_bridge import from_torch
-
-        return from_torch(sequential)
+        layers = dense_layers(sequential)
+        mlp = MLP(
+            len(layers[0].weight[0]), [len(d.bias) for d in layers], [d.activation for d in layers], seed=0
+        )
+        for layer, dense in zip(mlp.layers, layers, strict=True):
+            for j, neuron in enumerate(layer.neurons):
+                for w, number in zip(neuron.w, dense.weight[j], strict=True):
+                    w.data = number
+                neuron.b.data = dense.bias[j]
+                if neuron.a is not None:  # one slope per neuron
+                    neuron.a.data = dense.slopes[j]
+        return mlp
 
     def __repr__(self) -> str:
         return f"MLP of {_listing(self.layers)}"

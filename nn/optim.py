@@ -47,11 +47,24 @@ class Optimizer:
         (in the order of `params`): returns the new numbers; no Value is touched."""
         raise NotImplementedError(f"{type(self).__name__} has no step on arrays")
 
+    @property
+    def steps_arrays(self) -> bool:
+        """Whether `step_arrays` is this optimizer's own step: it has one, and no
+        subclass changed `step` below the class that wrote it (a subclass that
+        clips gradients in `step` must be stepped on its Values)."""
+        arrays, step = _defined_in(type(self), "step_arrays"), _defined_in(type(self), "step")
+        return arrays is not Optimizer and issubclass(arrays, step)
+
     def __repr__(self) -> str:
         settings = ", ".join(
             f"{k}={v}" for k, v in vars(self).items() if k != "params" and not k.startswith("_")
         )
         return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
+
+
+def _defined_in(cls: type, name: str) -> type:
+    """The class of cls's MRO whose own body defines `name`."""
+    return next(k for k in cls.__mro__ if name in vars(k))
 
 
 def _check(name: str, value: float, low: float, high: float = math.inf) -> float:

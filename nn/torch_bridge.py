@@ -1,8 +1,11 @@
 """To and from PyTorch, for when a learner outgrows a scalar engine.
 
-`to_torch(model)` gives a `torch.nn.Sequential` in float64 computing the
-same function with the same weights; `from_torch(sequential)` reads such a
-Sequential back as an `MLP`. torch is imported here only, when called.
+`model.to_torch()` gives a `torch.nn.Sequential` in float64 computing the
+same function with the same weights; `MLP.from_torch(sequential)` reads such
+a Sequential back. Between the two sits plain data, a `Dense` per layer
+(weights, biases, activation): this module turns it into torch modules and
+back (`sequential`, `dense_layers`) and knows no Module; `nn.module` turns
+its modules into it and back. torch is imported here only, when called.
 
     Layer(nin, nout, act)  <->  Linear(nin, nout) followed by act's module
 
@@ -16,10 +19,10 @@ slope per neuron needs that batch dimension.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from nn.activations import ACTIVATIONS, Activation
-from nn.module import MLP, Layer, Module, Neuron
 
 
 def _torch() -> Any:
@@ -33,32 +36,35 @@ def _torch() -> Any:
     return torch
 
 
-def _layers(model: Module) -> list[Layer | Neuron]:
-    if isinstance(model, MLP):
-        return [*model.layers]
-    if isinstance(model, (Layer, Neuron)):
-        return [model]
-    raise TypeError(f"to_torch takes a Neuron, Layer or MLP, got {type(model).__name__}")
+@dataclass(frozen=True)
+class Dense:
+    """One layer as plain numbers: torch's Linear (one weight row and one bias
+    per neuron) then its activation, with a learned slope per neuron (prelu)."""
+
+    weight: list[list[float]]
+    bias: list[float]
+    activation: str
+    slopes: list[float] = field(default_factory=list)
 
 
-def to_torch(model: Module) -> Any:
-    """An equivalent `torch.nn.Sequential` (float64, same weights) for a Neuron, Layer or MLP."""
+def sequential(layers: list[Dense]) -> Any:
+    """An equivalent `torch.nn.Sequential` (float64) of these layers."""
     torch = _torch()
     modules = []
-    for part in _layers(model):
-        neurons = part.neurons if isinstance(part, Layer) else [part]
-        linear = torch.nn.Linear(part.nin, len(neurons), dtype=torch.float64)
+    for layer in layers:
+        nout, nin = len(layer.weight), len(layer.weight[0])
+        linear = torch.nn.Linear(nin, nout, dtype=torch.float64)
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
-            linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
+            linear.weight.copy_(torch.tensor(layer.weight, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor(layer.bias, dtype=torch.float64))
         modules.append(linear)
-        act = ACTIVATIONS[part.activation]
+        act = ACTIVATIONS[layer.activation]
         if act.torch is None:
             raise ValueError(f"to_torch: {act.name} has no torch.nn module; use another activation")
         if act.learned_slope:  # one slope per neuron
-            module = getattr(torch.nn, act.torch)(len(neurons), dtype=torch.float64)
+            module = getattr(torch.nn, act.torch)(nout, dtype=torch.float64)
             with torch.no_grad():
-                module.weight.copy_(torch.tensor([n.a.data for n in neurons], dtype=torch.float64))  # type: ignore[union-attr]
+                module.weight.copy_(torch.tensor(layer.slopes, dtype=torch.float64))
             modules.append(module)
         elif act.slope is not None:
             modules.append(getattr(torch.nn, act.torch)(act.slope))
@@ -67,8 +73,8 @@ def to_torch(model: Module) -> Any:
     return torch.nn.Sequential(*modules)
 
 
-def from_torch(sequential: Any) -> MLP:
-    """The MLP that a Sequential of Linear layers, each followed by at most one activation, computes."""
+def dense_layers(sequential: Any) -> list[Dense]:
+    """The layers a Sequential of Linear layers, each followed by at most one activation, computes."""
     torch = _torch()
     tnn = torch.nn
     if not isinstance(sequential, tnn.Sequential):
@@ -98,22 +104,20 @@ def from_torch(sequential: Any) -> MLP:
         layers[-1] = (layers[-1][0], act.name, module if act.learned_slope else None)
     if not layers:
         raise ValueError("from_torch: the Sequential holds no Linear layer")
-
-    first = layers[0][0]
-    mlp = MLP(
-        first.in_features, [lin.out_features for lin, _, _ in layers], [name for _, name, _ in layers], seed=0
-    )
-    for layer, (linear, _, slope_module) in zip(mlp.layers, layers, strict=True):
-        weight = linear.weight.detach().double().tolist()
-        bias = linear.bias.detach().double().tolist()
+    dense = []
+    for linear, activation, slope_module in layers:
         slopes = slope_module.weight.detach().double().tolist() if slope_module is not None else []
-        for j, neuron in enumerate(layer.neurons):
-            for w, number in zip(neuron.w, weight[j], strict=True):
-                w.data = number
-            neuron.b.data = bias[j]
-            if neuron.a is not None:  # one slope per neuron, or one shared by all
-                neuron.a.data = slopes[j] if len(slopes) > 1 else slopes[0]
-    return mlp
+        if len(slopes) == 1:  # one slope shared by all: each neuron gets it
+            slopes *= linear.out_features
+        dense.append(
+            Dense(
+                linear.weight.detach().double().tolist(),
+                linear.bias.detach().double().tolist(),
+                activation,
+                slopes,
+            )
+        )
+    return dense
 
 
 def _activation(module: Any, tnn: Any, where: str) -> Activation:
@@ -129,4 +133,4 @@ def _activation(module: Any, tnn: Any, where: str) -> Activation:
     return act
 
 
-__all__ = ["from_torch", "to_torch"]
+__all__ = ["Dense", "dense_layers", "sequential"]

@@ -14,20 +14,11 @@ from typing import Any
 
 import engine
 from engine import Value
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss, one_hot
+from nn.losses import LOSSES, Loss, as_loss, one_hot
 from nn.module import Module
 from nn.optim import SGD, Optimizer
 
 LossFn = Callable[[Any, Any], Value]
-Step = Callable[[list[int]], float]  # one training step on these samples: its mean loss
-
-# By name, each called as loss(y_true, y_pred) for one example.
-LOSSES: dict[str, LossFn] = {
-    "mse": mse_loss,
-    "binary_cross_entropy": binary_cross_entropy,
-    "hinge": hinge_loss,
-    "cross_entropy": lambda target, logits: cross_entropy(logits, target),
-}
 
 
 def fit(
@@ -48,7 +39,7 @@ def fit(
     Args:
         model: a Neuron, Layer or MLP (anything callable with `parameters()`).
         inputs, targets: the samples and their truths, in the same order.
-        loss: a name from `nn.training.LOSSES` ("mse", "binary_cross_entropy",
+        loss: a name from `nn.losses.LOSSES` ("mse", "binary_cross_entropy",
             "hinge", "cross_entropy") or a function `loss(y_true, y_pred)`
             of one example (`nn.cross_entropy` is accepted as it is, logits first).
         optimizer: default `SGD(model.parameters(), lr=0.1)`.
@@ -77,59 +68,155 @@ def fit(
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"fit: batch_size must be an int >= 1, got {batch_size!r}")
-    loss_fn = _loss_function(loss)
-    optimizer = SGD(model.parameters(), lr=0.1) if optimizer is None else optimizer
     order, rng = list(range(len(inputs))), random.Random(seed)
     steps_per_epoch = -(-len(order) // batch_size)
-    bar = progress_bar(epochs * steps_per_epoch) if progress else None
-
-    if not compile:
-        run = _eager_steps(model, inputs, targets, loss_fn, optimizer)
-    elif type(optimizer).step_arrays is Optimizer.step_arrays:  # an optimizer of yours: on its Values
-        run = _compiled_steps(model, inputs, targets, loss_fn, optimizer)
-    else:
-        run = _array_steps(model, inputs, targets, loss_fn, optimizer)
-
     history: list[float] = []
-    try:
-        for _ in range(epochs):
-            if shuffle:
-                rng.shuffle(order)
-            total, seen = 0.0, 0
-            for start in range(0, len(order), batch_size):
-                batch = order[start : start + batch_size]
-                step_loss = run(batch)  # zero the gradients, the batch's mean loss backward, a step
-                total, seen = total + step_loss * len(batch), seen + len(batch)
-                if bar is not None:  # the epoch's running mean loss
-                    bar.set_postfix(loss=f"{total / seen:.4f}", refresh=False)
-                    bar.update(1)
-            history.append(total / seen)
-    finally:
-        if bar is not None:
-            bar.close()
-        done = getattr(run, "done", None)
-        if done is not None:
-            done()
+    with steps(model, inputs, targets, loss, optimizer, compile=compile) as step:
+        bar = progress_bar(epochs * steps_per_epoch) if progress else None
+        try:
+            for _ in range(epochs):
+                if shuffle:
+                    rng.shuffle(order)
+                total, seen = 0.0, 0
+                for start in range(0, len(order), batch_size):
+                    batch = order[start : start + batch_size]
+                    step_loss = step(batch)  # zero the gradients, the batch's mean loss backward, a step
+                    total, seen = total + step_loss * len(batch), seen + len(batch)
+                    if bar is not None:  # the epoch's running mean loss
+                        bar.set_postfix(loss=f"{total / seen:.4f}", refresh=False)
+                        bar.update(1)
+                history.append(total / seen)
+        finally:
+            if bar is not None:
+                bar.close()
     return history
 
 
-def _eager_steps(
-    model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn, optimizer: Optimizer
-) -> Step:
-    def run(batch: list[int]) -> float:
-        losses = [loss_fn(targets[i], model(inputs[i])) for i in batch]
+def steps(
+    model: Module,
+    inputs: Sequence[Any],
+    targets: Sequence[Any],
+    loss: str | LossFn = "mse",
+    optimizer: Optimizer | None = None,
+    compile: bool = False,  # noqa: A002 - as fit's
+) -> Steps:
+    """fit's training step, to call yourself: ``step(indices)`` trains on those
+    samples (one optimizer step on their mean loss) and returns that loss.
+
+    The arguments are fit's. Use it as a context manager (``with steps(...) as
+    step:``), or call `close()` when done: with compile=True and an optimizer
+    that steps arrays, the parameters live in one array while it runs, and the
+    Values get their numbers (and the last gradients) when it closes.
+    """
+    loss_fn = as_loss(loss)
+    optimizer = SGD(model.parameters(), lr=0.1) if optimizer is None else optimizer
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit: optimizer must be an nn.Optimizer (SGD, Adam, ...), got {type(optimizer).__name__}"
+        )
+    if not compile:
+        return EagerSteps(model, inputs, targets, loss_fn, optimizer)
+    if not optimizer.steps_arrays:  # an optimizer of yours: stepped on its Values
+        return CompiledSteps(model, inputs, targets, loss_fn, optimizer)
+    return ArraySteps(model, inputs, targets, loss_fn, optimizer)
+
+
+class Steps:
+    """One training step a call, on the samples at the given indices (made by `steps`)."""
+
+    def __call__(self, batch: list[int]) -> float:
+        """Zero the gradients, backpropagate the batch's mean loss, step: that mean loss."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Leave the parameters' Values as the steps left them (nothing to do for most)."""
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EagerSteps(Steps):
+    """Each example's graph built and backpropagated on Values: the documents' loop."""
+
+    def __init__(
+        self, model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss: Loss, optimizer: Optimizer
+    ) -> None:
+        self.model, self.inputs, self.targets, self.loss, self.optimizer = (
+            model,
+            inputs,
+            targets,
+            loss,
+            optimizer,
+        )
+
+    def __call__(self, batch: list[int]) -> float:
+        losses = [self.loss(self.targets[i], self.model(self.inputs[i])) for i in batch]
         step_loss = losses[0] if len(losses) == 1 else engine.sum(losses) * (1.0 / len(losses))
-        optimizer.zero_grad()
+        self.optimizer.zero_grad()
         step_loss.backward()
-        optimizer.step()
+        self.optimizer.step()
         return step_loss.data
 
-    return run
+
+class CompiledSteps(Steps):
+    """Each step on the whole batch at once (`engine.compile`), the optimizer on the Values."""
+
+    def __init__(
+        self, model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss: Loss, optimizer: Optimizer
+    ) -> None:
+        self.compiled, self.x, self.y = _compiled(model, inputs, targets, loss)
+        self.optimizer = optimizer
+
+    def __call__(self, batch: list[int]) -> float:
+        self.optimizer.zero_grad()
+        step_loss = self.compiled.backward(self.x[batch], self.y[batch])
+        self.optimizer.step()
+        return float(step_loss)
 
 
-def _compiled(
-    model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn
-) -> tuple[Any, ...]:
+class ArraySteps(Steps):
+    """Each step on the whole batch at once, and the parameters held in one array
+    while it runs (the optimizer's `step_arrays`): the same numbers as the steps
+    on Values, without reading and writing every Value every step. The Values
+    get their numbers, and the last step's gradients, when it closes."""
+
+    def __init__(
+        self, model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss: Loss, optimizer: Optimizer
+    ) -> None:
+        import numpy as np
+
+        self.compiled, self.x, self.y = _compiled(model, inputs, targets, loss)
+        self.optimizer = optimizer
+        position = {leaf: i for i, leaf in enumerate(self.compiled.leaves)}
+        self.params = optimizer.params
+        where = np.array([position.get(p, -1) for p in self.params])  # -1: a parameter the loss does not read
+        self.read = np.flatnonzero(where >= 0)
+        self.where_read = where[self.read]
+        self.leaves = self.compiled.read_leaves()
+        self.data = np.array([p.data for p in self.params])
+        self.grad = np.zeros(len(self.params))
+        self.every = len(self.read) == len(self.params)  # the usual case: the loss reads every parameter
+
+    def __call__(self, batch: list[int]) -> float:
+        self.leaves[self.where_read] = self.data if self.every else self.data[self.read]
+        step_loss, grads = self.compiled.gradient(self.leaves, self.x[batch], self.y[batch])
+        if self.every:
+            self.grad = grads[self.where_read]
+        else:
+            self.grad = self.data * 0.0  # zeros, one per parameter
+            self.grad[self.read] = grads[self.where_read]
+        self.data = self.optimizer.step_arrays(self.data, self.grad)
+        return float(step_loss)
+
+    def close(self) -> None:  # (or interrupted): the Values as eager steps would leave them
+        for p, number, g in zip(self.params, self.data.tolist(), self.grad.tolist(), strict=True):
+            p.data, p.grad = number, g
+
+
+def _compiled(model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss: Loss) -> tuple[Any, ...]:
     """The step's loss traced once (`engine.compile`), and the data as arrays."""
     try:
         import numpy as np
@@ -137,82 +224,12 @@ def _compiled(
         raise ImportError("fit(compile=True) needs numpy: pip install numpy") from None
     x = np.asarray(inputs, dtype=float)
     y = np.asarray(targets)
-    if loss_fn is LOSSES["cross_entropy"] and y.ndim == 1 and y.dtype.kind in "iu":  # class indices
+    if loss.class_targets and y.ndim == 1 and y.dtype.kind in "iu":  # class indices
         outputs = model(inputs[0])
         n = len(outputs) if isinstance(outputs, list) else 1
         y = np.array([one_hot(int(t), n) for t in y])
     y = y.astype(float)
-    return engine.compile(lambda x, y: loss_fn(y, model(x)), x[0], y[0]), x, y
-
-
-def _compiled_steps(
-    model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn, optimizer: Optimizer
-) -> Step:
-    """Each step on the whole batch at once, the optimizer on the Values."""
-    compiled, x, y = _compiled(model, inputs, targets, loss_fn)
-
-    def run(batch: list[int]) -> float:
-        optimizer.zero_grad()
-        step_loss = compiled.backward(x[batch], y[batch])
-        optimizer.step()
-        return float(step_loss)
-
-    return run
-
-
-def _array_steps(
-    model: Module, inputs: Sequence[Any], targets: Sequence[Any], loss_fn: LossFn, optimizer: Optimizer
-) -> Step:
-    """Each step on the whole batch at once, and the parameters held in one array
-    while fit runs (the optimizer's `step_arrays`): the same numbers as the
-    steps on Values, without reading and writing every Value every step. The
-    Values get their numbers, and the last step's gradients, when fit ends."""
-    import numpy as np
-
-    compiled, x, y = _compiled(model, inputs, targets, loss_fn)
-    position = {leaf: i for i, leaf in enumerate(compiled.leaves)}
-    params = optimizer.params
-    where = np.array([position.get(p, -1) for p in params])  # -1: a parameter the loss does not read
-    read = np.flatnonzero(where >= 0)
-    where_read = where[read]
-    leaves = compiled.read_leaves()
-    data = np.array([p.data for p in params])
-    grad = np.zeros(len(params))
-
-    every = len(read) == len(params)  # the usual case: the loss reads every parameter
-
-    def run(batch: list[int]) -> float:
-        nonlocal data, grad
-        leaves[where_read] = data if every else data[read]
-        step_loss, grads = compiled.gradient(leaves, x[batch], y[batch])
-        if every:
-            grad = grads[where_read]
-        else:
-            grad = np.zeros(len(params))
-            grad[read] = grads[where_read]
-        data = optimizer.step_arrays(data, grad)
-        return float(step_loss)
-
-    def done() -> None:  # fit ends (or is interrupted): the Values as eager steps would leave them
-        for p, number, g in zip(params, data.tolist(), grad.tolist(), strict=True):
-            p.data, p.grad = number, g
-
-    run.done = done  # type: ignore[attr-defined]
-    return run
-
-
-def _loss_function(loss: str | LossFn) -> LossFn:
-    if loss is cross_entropy:  # logits first, as PyTorch's
-        return LOSSES["cross_entropy"]
-    if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"fit: unknown loss {loss!r}; expected one of {', '.join(LOSSES)} or a function")
-        return LOSSES[loss]
-    if not callable(loss):
-        raise TypeError(
-            f"fit: loss must be a name or a function loss(y_true, y_pred), got {type(loss).__name__}"
-        )
-    return loss
+    return engine.compile(lambda x, y: loss(y, model(x)), x[0], y[0]), x, y
 
 
 def progress_bar(total: int, desc: str = "training") -> Any:
@@ -242,4 +259,4 @@ def _in_notebook() -> bool:
     return get_ipython is not None and type(get_ipython()).__name__ == "ZMQInteractiveShell"
 
 
-__all__ = ["LOSSES", "fit", "progress_bar"]
+__all__ = ["LOSSES", "ArraySteps", "CompiledSteps", "EagerSteps", "Steps", "fit", "progress_bar", "steps"]

@@ -419,21 +419,15 @@ def test_fit_compiled_with_an_optimizer_of_yours_steps_on_the_values():
 def test_an_interrupted_compiled_fit_leaves_the_values_where_training_got(monkeypatch):
     from nn import training
 
-    real, calls = training._array_steps, []
+    real, calls = training.ArraySteps.__call__, []
 
-    def steps(*args):
-        run = real(*args)
+    def interrupted(self, batch):
+        calls.append(batch)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, batch)
 
-        def interrupted(batch):
-            calls.append(batch)
-            if len(calls) == 3:
-                raise KeyboardInterrupt
-            return run(batch)
-
-        interrupted.done = run.done
-        return interrupted
-
-    monkeypatch.setattr(training, "_array_steps", steps)
+    monkeypatch.setattr(training.ArraySteps, "__call__", interrupted)
     net, twin = nn.MLP(2, [1], activation="linear", seed=0), nn.MLP(2, [1], activation="linear", seed=0)
     x, y = np.ones((8, 2)), np.zeros(8)
     with pytest.raises(KeyboardInterrupt):

@@ -3,6 +3,7 @@
 import pytest
 
 import nn
+from engine import Value
 
 # SEEDS.md §4: weight − 135 lb and height − 66 in; 1 for female.
 PEOPLE = {"Alice": ([-2, -1], 1), "Bob": ([25, 6], 0), "Charlie": ([17, 4], 0), "Diana": ([-15, -6], 1)}
@@ -141,3 +142,96 @@ def test_progress_bar_in_a_notebook_without_widgets_is_tqdms_text_bar_on_stdout(
     assert "3/3" in printed.out and "3/3" not in printed.err  # in the cell's output, not as an error
     monkeypatch.setitem(sys.modules, "IPython", None)
     assert type(training.progress_bar(1)) is tqdm.std.tqdm  # a terminal: the text bar, on stderr
+
+
+# -- the seams fit uses: optimizers say how they step, losses what they take, steps to call yourself
+
+
+def test_an_optimizer_steps_arrays_only_where_step_arrays_is_its_own_step():
+    class Clipping(nn.SGD):  # clips in step(): its array step would skip that
+        def step(self):
+            for p in self.params:
+                p.grad = max(-1.0, min(1.0, p.grad))
+            super().step()
+
+    class Both(Clipping):  # clips in both: arrays are its own again
+        def step_arrays(self, data, grad):
+            return super().step_arrays(data, grad.clip(-1.0, 1.0))
+
+    class Mine(nn.Optimizer):
+        def step(self):
+            pass
+
+    params = nn.Neuron(1).parameters()
+    assert nn.SGD(params).steps_arrays and nn.Adam(params).steps_arrays
+    assert not Clipping(params).steps_arrays and not Mine(params, lr=0.1).steps_arrays
+    assert Both(params).steps_arrays
+
+
+def test_fit_compiled_runs_the_step_an_optimizer_subclass_overrides():
+    np = pytest.importorskip("numpy")
+    calls = []
+
+    class Counting(nn.SGD):
+        def step(self):
+            calls.append(len(self.params))
+            super().step()
+
+    runs = []
+    for compile_ in (False, True):
+        net = nn.MLP(2, [2, 1], "sigmoid", seed=0)
+        opt = Counting(net.parameters(), lr=0.5)
+        history = nn.fit(
+            net,
+            np.array(X, float),
+            np.array(Y, float),
+            optimizer=opt,
+            epochs=3,
+            batch_size=2,
+            shuffle=False,
+            progress=False,
+            compile=compile_,
+        )
+        runs.append(history)
+    assert len(calls) == 2 * 3 * 2  # eager and compiled: every step went through the user's step()
+    assert runs[1] == pytest.approx(runs[0], rel=1e-12)
+
+
+def test_losses_are_records_found_by_name_or_function():
+    from nn.losses import LOSSES, Loss, as_loss
+
+    assert as_loss("mse") is LOSSES["mse"] and as_loss(nn.cross_entropy) is LOSSES["cross_entropy"]
+    assert LOSSES["cross_entropy"].class_targets and not LOSSES["mse"].class_targets
+    assert LOSSES["cross_entropy"](1, [0.0, 0.0]).data == pytest.approx(0.6931471805599453)
+    mine = as_loss(lambda t, p: (p - t) ** 2)
+    assert isinstance(mine, Loss) and mine(1.0, Value(3.0)).data == 4.0
+    with pytest.raises(ValueError, match="unknown loss 'l2'; expected one of mse, "):
+        as_loss("l2")
+
+
+def test_steps_trains_in_a_loop_of_your_own_and_writes_back_when_closed():
+    np = pytest.importorskip("numpy")
+    x, y = np.array(X, float), np.array(Y, float)
+    net, twin = nn.MLP(2, [2, 1], "sigmoid", seed=0), nn.MLP(2, [2, 1], "sigmoid", seed=0)
+    with nn.training.steps(net, x, y, "mse", nn.SGD(net.parameters(), lr=0.5), compile=True) as step:
+        losses = [step([0, 1]), step([2, 3])]
+        assert [p.data for p in net.parameters()] == [p.data for p in twin.parameters()]  # held in an array
+    assert [p.data for p in net.parameters()] != [p.data for p in twin.parameters()]  # written back
+    history = nn.fit(
+        twin,
+        x,
+        y,
+        optimizer=nn.SGD(twin.parameters(), lr=0.5),
+        epochs=1,
+        batch_size=2,
+        shuffle=False,
+        progress=False,
+    )
+    assert history == [pytest.approx(sum(losses) / 2, rel=1e-12)]
+    assert [p.data for p in net.parameters()] == pytest.approx([p.data for p in twin.parameters()], rel=1e-12)
+
+
+def test_fit_refuses_an_optimizer_that_is_not_one():
+    net = nn.Neuron(2)
+    with pytest.raises(TypeError, match="optimizer must be an nn.Optimizer .*got list"):
+        nn.fit(net, X, Y, optimizer=[nn.SGD(net.parameters())], progress=False)
