@@ -7,10 +7,12 @@
     >>> round(w1.grad, 6)
     0.013296
 
-Imports only the standard library; pictures live in `engine.viz` (needs
-the graphviz package), test helpers in `engine.testing`, batches in
-`engine.compiler` (needs numpy). `explain(L, w1)` writes ∂L/∂w1 out by the
-chain rule; `compile(fn, *example)` runs fn over a whole batch at once.
+Imports only the standard library. The core is this folder (`value`: the
+node and its backward sweep, `ops`: the op table, `graph`: walks,
+`autodiff`, `modes`, `testing`); each layer above it is a folder:
+`engine.explaining` (`explain(L, w1)` writes ∂L/∂w1 out by the chain rule),
+`engine.viz` (pictures; needs the graphviz package) and `engine.compiler`
+(`compile(fn, *example)` runs fn over a whole batch at once; needs numpy).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from engine.autodiff import grad, gradients
-from engine.derivation import Derivation, explain
+from engine.explaining import Derivation, explain
 from engine.graph import topological_order, zero_grad
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad
 from engine.ops import OPS, Op

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from engine import graph
-from engine.value import Value, lift
+from engine.value import Value, backprop, lift
 
 
 def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
@@ -31,7 +30,7 @@ def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False
         if not isinstance(x, Value):
             raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(x).__name__}")
     found: dict[Value, Any] = dict.fromkeys(inputs)
-    graph.backprop(output, Value(1.0) if create_graph else 1.0, into=found, create_graph=create_graph)
+    backprop(output, Value(1.0) if create_graph else 1.0, into=found, create_graph=create_graph)
     if create_graph:
         return [Value(0.0) if found[x] is None else found[x] for x in inputs]
     return [0.0 if found[x] is None else found[x] for x in inputs]

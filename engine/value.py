@@ -1,11 +1,16 @@
 """`Value`: a scalar that remembers how it was computed.
 
 A Value is a plain node: its number (`data`), its gradient (`grad`), the
-ordered tuple of Values it was computed from (`_parents`), the op table
-entry that computed it (`_op`, None for a leaf), that op's number
-parameter if it has one (`_arg`) and a `label` for pictures. No closure,
+ordered tuple of Values it was computed from (`parents`), the op table
+entry that computed it (`op`, None for a leaf), that op's number
+parameter if it has one (`arg`) and a `label` for pictures. No closure,
 no reference back to its children: a graph is freed by reference counting
 alone, and every walk over it reads the op table (`engine.ops`).
+
+The backward sweep lives here too, beside the node it walks (`backprop`):
+it asks each node's op for its local derivatives, and for the ops most
+graphs are made of it has a faster one-step form of the same rule
+(`FAST_STEPS`, keyed by op; an op without one runs its rule).
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any, cast
 
-from engine import graph, ops
-from engine.modes import caller_site, state
+import engine.ops as ops
+from engine.modes import caller_site, site_of, state
 
 
 def _as_float(data: Any) -> float:
@@ -39,13 +45,13 @@ class Value:
         label: a name shown in pictures and derivations, e.g. ``"w1"``.
     """
 
-    __slots__ = ("_arg", "_g", "_label", "_op", "_parents", "data", "grad")
+    __slots__ = ("_g", "_label", "arg", "data", "grad", "op", "parents")
     data: float
     grad: float
+    parents: tuple[Value, ...]  # the inputs it was computed from, in order (x * x: twice)
+    op: ops.Op | None  # the op table's entry that computed it; None for a leaf
+    arg: float | tuple[float, ...] | None  # that op's number parameter (x + 2: 2.0), if it has one
     _label: str
-    _parents: tuple[Value, ...]
-    _op: ops.Op | None
-    _arg: float | tuple[float, ...] | None
     _g: Any  # scratch for the backward sweep: the derivative being summed; None outside one
     __array_ufunc__ = None  # numpy scalars hand `np.float64(2) * v` over to Value
 
@@ -67,21 +73,21 @@ class Value:
     # beside it), and rebuilt in one loop: no recursion, however deep.
 
     def __reduce__(self) -> tuple[Any, ...]:
-        if self._op is None:
+        if self.op is None:
             return _node, (self.data, (), None, None, self.label, self.grad)
         index: dict[Value, int] = {}
         records: list[Value | tuple[Any, ...]] = []
-        for node in graph.topological_order(self):
+        for node in reversed(sweep_order(self)):  # each node after its inputs
             index[node] = len(records)
-            if node._op is None:
+            if node.op is None:
                 records.append(node)
             else:
-                parents = tuple(index[p] for p in node._parents)
-                records.append((node.data, node.grad, node.label, node._op, node._arg, parents))
+                parents = tuple(index[p] for p in node.parents)
+                records.append((node.data, node.grad, node.label, node.op, node.arg, parents))
         return _restore_graph, (tuple(records),)
 
     def __copy__(self) -> Value:  # the same parents, op and numbers; a node of its own
-        return _node(self.data, self._parents, self._op, self._arg, self.label, self.grad)
+        return _node(self.data, self.parents, self.op, self.arg, self.label, self.grad)
 
     @staticmethod
     def apply(op: ops.Op, parents: tuple[Value, ...], arg: float | tuple[float, ...] | None = None) -> Value:
@@ -92,7 +98,7 @@ class Value:
         op and the caller's line.
         """
         # Fast paths for one and two inputs: the common case, worth ~40% here.
-        # (graph._chain_by_rule has the same three for the rules; a helper shared
+        # (_chain_by_rule has the same three for the rules; a helper shared
         # by both cost ~30% of forward and backward, one more call per node.)
         if arg is not None:  # a number operand (add_const, mul_const, pow), or dot_const's numbers
             if len(parents) == 1:
@@ -242,7 +248,7 @@ class Value:
         twice without zeroing in between doubles every gradient. Use
         `engine.zero_grad(self)` (or an optimizer's zero_grad()) between steps.
         """
-        graph.backprop(self, 1.0)
+        backprop(self, 1.0)
 
     def detach(self) -> Value:
         """A new leaf with the same data and no history."""
@@ -250,16 +256,7 @@ class Value:
 
     @property
     def is_leaf(self) -> bool:
-        return self._op is None
-
-    @property
-    def op(self) -> ops.Op | None:
-        """The op table entry that computed this node (None for a leaf)."""
-        return self._op
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        return self._parents
+        return self.op is None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -289,9 +286,9 @@ def _node(
     node.data = data
     node.grad = grad
     node._label = label
-    node._parents = parents
-    node._op = op
-    node._arg = arg
+    node.parents = parents
+    node.op = op
+    node.arg = arg
     node._g = None
     return node
 
@@ -391,4 +388,286 @@ def as_floats(items: tuple[Any, ...]) -> tuple[float, ...] | None:
     return tuple(numbers)
 
 
-__all__ = ["Value", "as_floats", "dot", "lift", "sum", "weighted_sum"]
+# ---------------------------------------------------------------------------
+# The backward sweep. It knows no op: each node's op gives its local
+# derivatives (`local_grads`); FAST_STEPS below only make the common ones quicker.
+# Nodes mark themselves in their scratch slot `_g` (None outside a sweep).
+# The slot is shared by every sweep over a node, so sweeps take turns: two
+# threads differentiating graphs that share parameters must not interleave.
+_SWEEPING = threading.RLock()
+_EXPANDED = object()  # its inputs are being placed; it goes next
+_NOTHING_YET = object()  # create_graph: no share arrived yet (0.0 + v would add a node to the new graph)
+
+
+def backprop(
+    root: Value, seed: Any, into: dict[Value, Any] | None = None, create_graph: bool = False
+) -> None:
+    """Reverse-mode sweep: ∂root/∂node for every node `root` depends on.
+
+    `seed` is ∂root/∂root. Nodes are visited in reverse topological order,
+    so a node's derivative is whole when it is reached; it then passes it on
+    to its inputs, times the op table's local derivatives (the chain rule).
+    Each node sums its derivative in its scratch slot, and once the sweep is
+    through, each total goes out once: added to `.grad` (``into=None``:
+    `backward()`), or, for the nodes that are keys of `into`, written there
+    (`gradients()`). So both give the same numbers bit for bit, backward()
+    twice adds exactly twice, and a sweep that raises (a derivative that is
+    not finite) changes no `.grad`. With ``create_graph=True`` the rules run
+    on the Values themselves, so each derivative is a Value with its own graph.
+
+    On floats an op's step in `FAST_STEPS` runs when it has one; under
+    `detect_anomaly()` every share is checked.
+    """
+    with _SWEEPING:
+        _sweep(root, seed, into, create_graph)
+
+
+def _sweep(root: Value, seed: Any, into: dict[Value, Any] | None, create_graph: bool) -> None:
+    anomaly = state.anomaly
+    interior, leaves = _sweep_order(root, _NOTHING_YET if create_graph else 0.0)
+    root._g = seed
+    node = root
+    steps = dict(FAST_STEPS)  # this sweep's own: an op without a fast step gets its rule, once
+    try:
+        if not (create_graph or anomaly):  # floats: each op's fast step, else its rule
+            for node in interior:
+                try:
+                    step = steps[node.op]  # type: ignore[index]
+                except KeyError:
+                    step = steps[node.op] = _chain_by_rule  # type: ignore[index]
+                step(node, node._g)
+        else:
+            for node in interior:
+                _chain_checked(node, node._g, create_graph, anomaly)
+    except (ZeroDivisionError, OverflowError):
+        _unmark(interior, leaves)
+        assert node.op is not None
+        raise ValueError(
+            f"{node.op.name}: its derivative at {reprlib.repr([p.data for p in node.parents])} is not "
+            f"finite ({node.op.formula})"
+        ) from None
+    except BaseException:
+        _unmark(interior, leaves)
+        raise
+    # Only now, with every total known, write them out: a sweep that fails changes no .grad.
+    for nodes in (interior, leaves):
+        if into is None:
+            for node in nodes:
+                node.grad += node._g
+                node._g = None
+        else:
+            for node in nodes:
+                if node in into:
+                    into[node] = node._g
+                node._g = None
+
+
+def _chain_by_rule(node: Value, g: float) -> None:
+    """One chain-rule step on floats through the op's `local_grads`."""
+    op, parents, arg = node.op, node.parents, node.arg
+    assert op is not None
+    if arg is not None:  # fast paths for one and two inputs, as in Value.apply
+        local = op.local_grads(node.data, *[p.data for p in parents], arg)
+    elif len(parents) == 2:
+        local = op.local_grads(node.data, parents[0].data, parents[1].data)
+    elif len(parents) == 1:
+        local = op.local_grads(node.data, parents[0].data)
+    else:
+        local = op.local_grads(node.data, *[p.data for p in parents])
+    # One derivative per input (tests/test_ops.py checks every rule); strict= costs ~20% here.
+    for parent, d in zip(parents, local):  # noqa: B905
+        parent._g += g * d
+
+
+def _chain_checked(node: Value, g: Any, create_graph: bool, anomaly: bool) -> None:
+    """One chain-rule step through `local_grads`: on Values (create_graph), or
+    on floats with every share checked (detect_anomaly)."""
+    op, parents, arg = node.op, node.parents, node.arg
+    assert op is not None
+    if create_graph:
+        local = op.local_grads(node, *parents) if arg is None else op.local_grads(node, *parents, arg)
+    else:
+        data = [p.data for p in parents]
+        local = op.local_grads(node.data, *data) if arg is None else op.local_grads(node.data, *data, arg)
+    for parent, d in zip(parents, local, strict=True):
+        contribution = g * d
+        if anomaly:
+            _check_finite(contribution, op, node, parent)
+        share = parent._g
+        parent._g = contribution if share is _NOTHING_YET else share + contribution
+
+
+def _sweep_order(root: Value, start: Any) -> tuple[list[Value], list[Value]]:
+    """Every node `root` depends on, each with its scratch slot set to `start`:
+    the computed ones root first, each before its inputs, and the leaves.
+    Allocates nothing per node but the two lists.
+
+    A depth-first walk with an explicit stack: a node goes on the stack
+    again above its inputs, and is placed when it comes back, its inputs
+    all placed by then (a leaf is placed when first seen).
+    """
+    order: list[Value] = []
+    leaves: list[Value] = []
+    if not root.parents:
+        root._g = start
+        return order, [root]
+    stack = [root]
+    try:
+        while stack:
+            node = stack.pop()
+            mark = node._g
+            if mark is not None:
+                if mark is _EXPANDED:
+                    node._g = start
+                    order.append(node)
+                continue
+            node._g = _EXPANDED
+            stack.append(node)
+            for parent in node.parents:
+                if parent._g is None:
+                    if parent.parents:
+                        stack.append(parent)
+                    else:
+                        parent._g = start
+                        leaves.append(parent)
+    except BaseException:  # interrupted: every mark set so far is reachable from root through marks
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node._g is not None:
+                node._g = None
+                stack.extend(node.parents)
+        raise
+    order.reverse()
+    return order, leaves
+
+
+def sweep_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, in the order `backprop` visits them: root
+    first, each node after all of its users, then the leaves (the step-by-step
+    pictures follow it)."""
+    with _SWEEPING:
+        interior, leaves = _sweep_order(root, 0.0)
+        _unmark(interior, leaves)
+    return interior + leaves
+
+
+def _unmark(*lists: list[Value]) -> None:
+    for nodes in lists:
+        for node in nodes:
+            node._g = None
+
+
+def _check_finite(contribution: Any, op: ops.Op, node: Value, parent: Value) -> None:
+    number = contribution if type(contribution) is float else contribution.data
+    if not math.isfinite(number):
+        raise FloatingPointError(
+            f"detect_anomaly: backward of {op.name} (node made at {site_of(node)}) "
+            f"produced {number!r} for its input {parent!r}"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Fast steps, for the sweep on floats only: an op's rule written as one step
+# of the sweep, adding g·∂out/∂xᵢ to each input's running sum with no tuple
+# and no second call. Each gives exactly the numbers of its op's
+# `local_grads` (tests/test_ops.py checks every one, bit for bit, against
+# the sweep by rule); an op without one runs its `local_grads`.
+
+
+def _add_step(node: Value, g: float) -> None:
+    a, b = node.parents
+    a._g += g  # g·1 is g, exactly
+    b._g += g
+
+
+def _mul_step(node: Value, g: float) -> None:
+    a, b = node.parents
+    a._g += g * b.data
+    b._g += g * a.data
+
+
+def _add_const_step(node: Value, g: float) -> None:
+    node.parents[0]._g += g
+
+
+def _mul_const_step(node: Value, g: float) -> None:
+    node.parents[0]._g += g * node.arg  # type: ignore[operator]
+
+
+def _pow_step(node: Value, g: float) -> None:
+    (x,), n = node.parents, cast(float, node.arg)
+    x._g += g * (n * x.data ** (n - 1) if n != 0 else 0.0)
+
+
+def _exp_step(node: Value, g: float) -> None:
+    node.parents[0]._g += g * node.data
+
+
+def _tanh_step(node: Value, g: float) -> None:
+    out = node.data
+    node.parents[0]._g += g * (1 - out * out)
+
+
+def _sigmoid_step(node: Value, g: float) -> None:
+    out = node.data
+    node.parents[0]._g += g * (out * (1 - out))
+
+
+def _relu_step(node: Value, g: float) -> None:
+    x = node.parents[0]
+    x._g += g * (1.0 if x.data > 0.0 else 0.0)
+
+
+def _leaky_relu_step(node: Value, g: float) -> None:
+    x, slope = node.parents[0], cast(float, node.arg)
+    x._g += g * (slope + (1 - slope) * (1.0 if x.data > 0.0 else 0.0))
+
+
+def _sum_step(node: Value, g: float) -> None:
+    for x in node.parents:
+        x._g += g
+
+
+def _dot_step(node: Value, g: float) -> None:
+    xs = node.parents
+    n = len(xs) // 2
+    for w, x in zip(xs[:n], xs[n:]):  # noqa: B905 - halves of one tuple
+        w._g += g * x.data
+    for w, x in zip(xs[:n], xs[n:]):  # noqa: B905 - the same order as dot's rule: ws, then xs
+        x._g += g * w.data
+
+
+def _dot_const_step(node: Value, g: float) -> None:
+    for w, c in zip(node.parents, cast(tuple, node.arg)):  # noqa: B905 - one constant per input
+        w._g += g * c
+
+
+FAST_STEPS: dict[ops.Op, Callable[[Value, float], None]] = {
+    ops.ADD: _add_step,
+    ops.MUL: _mul_step,
+    ops.ADD_CONST: _add_const_step,
+    ops.MUL_CONST: _mul_const_step,
+    ops.POW: _pow_step,
+    ops.EXP: _exp_step,
+    ops.TANH: _tanh_step,
+    ops.SIGMOID: _sigmoid_step,
+    ops.RELU: _relu_step,
+    ops.LEAKY_RELU: _leaky_relu_step,
+    ops.SUM: _sum_step,
+    ops.DOT: _dot_step,
+    ops.DOT_CONST: _dot_const_step,
+}
+
+
+__all__ = [
+    "FAST_STEPS",
+    "Value",
+    "as_floats",
+    "backprop",
+    "dot",
+    "lift",
+    "sum",
+    "sweep_order",
+    "weighted_sum",
+]

@@ -11,8 +11,8 @@ import engine
 import nn
 from demos.networks import seed_network
 from engine import Value
-from engine.graph import sweep_order
-from engine.walkthrough import walkthrough
+from engine.explaining import walkthrough
+from engine.value import sweep_order
 
 viz = pytest.importorskip("engine.viz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
@@ -20,7 +20,7 @@ HOSTILE = '</script><script>window.pwned = 1</script><img src="x" onerror="windo
 
 
 def number(x):
-    return viz._num(x)
+    return viz.style.num(x)
 
 
 # -- the steps as data ----------------------------------------------------------------

@@ -207,12 +207,12 @@ def test_dot_is_one_node_whose_local_derivatives_are_the_other_operand():
 def test_dot_keeps_an_all_number_side_as_its_parameter():
     w = Value(2.0)
     y = engine.dot([w, 1.0], [3.0, 4.0])
-    assert y.op.name == "dot_const" and y.parents[0] is w and y._arg == (3.0, 4.0)
+    assert y.op.name == "dot_const" and y.parents[0] is w and y.arg == (3.0, 4.0)
     y.backward()
     assert (y.data, w.grad) == (10.0, 3.0)
     x = Value(5.0)
     y = engine.dot([2, 3], [x, Value(1.0)])  # the numbers may be on either side
-    assert y.op.name == "dot_const" and y.parents[0] is x and y._arg == (2.0, 3.0)
+    assert y.op.name == "dot_const" and y.parents[0] is x and y.arg == (2.0, 3.0)
     y.backward()
     assert (y.data, x.grad) == (13.0, 2.0)
 

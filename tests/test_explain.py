@@ -193,7 +193,7 @@ def test_explain_takes_values():
 @given(expressions(), st.data())
 def test_the_sum_over_paths_is_the_engines_gradient_however_nodes_are_labelled(expr, data):
     output, leaves = expr
-    order = [v for v in __import__("engine").topological_order(output) if v._op is not None]
+    order = [v for v in __import__("engine").topological_order(output) if v.op is not None]
     for node in order:  # label a random part of the interior
         node.label = f"u{order.index(node)}" if data.draw(st.booleans()) else ""
     for x in leaves:

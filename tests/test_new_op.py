@@ -152,3 +152,102 @@ def test_deepcopy_of_a_graph_a_hundred_thousand_nodes_deep():
     copied = copy.deepcopy(y)
     assert copied is not y and copied.data == y.data
     assert len(engine.topological_order(copied)) == 100_001
+
+
+# ---------------------------------------------------------------------------
+# engine.compile runs a new op with no other edit, and gives eager's numbers:
+# an op with no array form runs on floats one example at a time (with a note).
+
+# Any number of inputs, as engine.sum: the root mean square, defined here only.
+RMS = Op(
+    "rms",
+    lambda *xs: math.sqrt(math.fsum(x * x for x in xs) / len(xs)),
+    lambda out, *xs: tuple(x / (len(xs) * out) for x in xs),
+    formula="∂rms(x)/∂xᵢ = xᵢ/(n·rms(x))",
+    symbol="rms",
+    arity=None,
+)
+# Forward and rule call `math` directly, as a learner writes them first.
+MATH_SIN = Op(
+    "math_sin", math.sin, lambda out, x: (math.cos(x),), formula="d(sin x)/dx = cos x", symbol="sin"
+)
+
+
+def _eager(fn, batch, params):
+    """fn on each example, eagerly, and the mean's gradient for each parameter."""
+    outs = [fn(*example) for example in zip(*batch, strict=True)]
+    for p in params:
+        p.grad = 0.0
+    (engine.sum(outs) * (1.0 / len(outs))).backward()
+    return [o.data for o in outs], [p.grad for p in params]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda w, x, y: Value.apply(RMS, (w * x, y, w, x + y)),
+        lambda w, x, y: Value.apply(MATH_SIN, (w * x,)) * y,
+        lambda w, x, y: Value.apply(SIN, (w * x + y,)) + Value.apply(RMS, (x, w)),
+    ],
+    ids=["any-arity", "calls-math", "both"],
+)
+def test_a_new_op_compiles_to_eagers_numbers(make):
+    np = pytest.importorskip("numpy")
+    from engine.compiler import SlowOpWarning
+
+    w = Value(0.7, label="w")
+
+    def fn(x, y):
+        return make(w, x, y)
+
+    batch = [[0.5, -1.25, 2.0, 0.0], [1.5, 0.25, -0.75, 3.0]]
+    values, grads = _eager(fn, [list(map(Value, b)) for b in batch], [w])
+    with pytest.warns(SlowOpWarning, match="one example at a time"):
+        f = engine.compile(fn, 0.5, 1.5)
+    assert f.notes and "no array form" in f.notes[0]
+    assert np.allclose(f(*batch), values, rtol=1e-13, atol=0)
+    w.grad = 0.0
+    f.backward(*batch)
+    assert w.grad == pytest.approx(grads[0], rel=1e-12)
+
+
+def test_a_new_op_given_an_array_form_runs_on_whole_arrays():
+    np = pytest.importorskip("numpy")
+    from engine.compiler import kernels
+
+    square = Op("square", lambda x: x * x, lambda out, x: (2.0 * x,), formula="d(x²)/dx = 2x", symbol="sq")
+    kernels.register(square, np.square)
+    try:
+        w = Value(1.5)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no note: it has an array form
+            f = engine.compile(lambda x: Value.apply(square, (w * x,)), 1.0)
+        assert f.notes == []
+        assert f([1.0, 2.0]).tolist() == [2.25, 9.0]
+        f.backward([1.0, 2.0])
+        assert w.grad == (2 * 1.5 * 1.0 * 1.0 + 2 * 1.5 * 2.0 * 2.0) / 2
+    finally:
+        kernels.KERNELS.pop(square)
+
+
+def test_an_op_of_any_arity_needs_its_array_form_to_take_columns():
+    pytest.importorskip("numpy")
+    from engine.compiler import kernels
+
+    with pytest.raises(ValueError, match=r"'rms' takes any number of inputs.*columns=True"):
+        kernels.register(RMS, lambda *xs: xs)
+
+
+def test_an_op_is_callable_on_floats_values_and_named_expressions():
+    x = Value(0.3, label="x")
+    assert SIN(0.3) == math.sin(0.3)
+    node = SIN(x)
+    assert node.op is SIN and node.parents == (x,) and node.data == math.sin(0.3)
+    assert explain(SIN(x * x), x).factors[0].formula == "2·x·cos(x²)"
+    assert OPS["leaky_relu"](-2.0, 0.1) == pytest.approx(-0.2)  # a parameter comes after the inputs
+    with pytest.raises(TypeError, match="sin: expected floats, Values or named expressions, got str"):
+        SIN("0.3")
+    with pytest.raises(TypeError, match="max: inputs must all be Values, got Value, float"):
+        OPS["max"](x, 2.0)

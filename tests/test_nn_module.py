@@ -47,7 +47,7 @@ def test_numbers_fed_to_a_neuron_are_its_dot_nodes_parameter_not_leaves():
     neuron = nn.Neuron(3, "sigmoid", seed=0)
     out = neuron([1, 2.0, 3.0])
     dot = out.parents[0].parents[0]
-    assert dot.op.name == "dot_const" and dot.parents == tuple(neuron.w) and dot._arg == (1.0, 2.0, 3.0)
+    assert dot.op.name == "dot_const" and dot.parents == tuple(neuron.w) and dot.arg == (1.0, 2.0, 3.0)
     assert out.data == nn.Neuron(3, "sigmoid", seed=0)([Value(1.0), 2.0, 3.0]).data
     assert len(engine.topological_order(out)) == 3 + 1 + 3  # w, b; dot_const, add, sigmoid
 

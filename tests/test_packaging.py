@@ -9,7 +9,7 @@ ROOT = pathlib.Path(__file__).parents[1]
 
 def test_import_engine_loads_only_the_standard_library():
     code = (
-        "import sys, engine, engine.testing, engine.walkthrough\n"
+        "import sys, engine, engine.testing, engine.explaining.steps\n"
         "third_party = {'graphviz', 'hypothesis', 'numpy', 'torch', 'micrograd'}\n"
         "print(sorted(third_party & {m.split('.')[0] for m in sys.modules}))"
     )

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import OPS, Value, explain
-from engine.symbolic import MAX_TERMS, Sym, latex_name
+from engine.explaining.symbolic import MAX_TERMS, Sym, latex_name
 from tests.test_ops import CASES
 
 x, y, h = Sym.name("x", 3.0), Sym.name("y_pred", 0.75), Sym.name("h", 0.5)
@@ -134,7 +134,7 @@ def test_labels_are_written_in_latex(label, latex):
 
 def test_a_wide_sum_is_written_in_n_log_n_term_merges_not_n_squared(monkeypatch):
     """explain of engine.sum over 8,000 terms took minutes when each + rebuilt the growing sum."""
-    import engine.symbolic as symbolic
+    import engine.explaining.symbolic as symbolic
 
     merged = 0
     original = symbolic._add

@@ -102,9 +102,9 @@ def test_parents_are_an_ordered_tuple_with_one_edge_per_use():
 def test_a_number_operand_is_the_ops_parameter_not_a_leaf():
     x = Value(2.0)
     for y, c in ((x * 0.5, 0.5), (3 * x, 3.0), (x + 1, 1.0), (1 + x, 1.0), (x - 1, -1.0), (x / 4, 0.25)):
-        assert y.parents == (x,) and y._arg == c
+        assert y.parents == (x,) and y.arg == c
     y = 1 - x  # (−x) + 1
-    assert y.op.name == "add_const" and y._arg == 1.0 and y.parents[0].op.name == "mul_const"
+    assert y.op.name == "add_const" and y.arg == 1.0 and y.parents[0].op.name == "mul_const"
     (x * 0.5 + 1).backward()
     assert x.grad == 0.5
 

@@ -288,7 +288,7 @@ def test_any_label_renders_as_its_own_text(label):
 def test_every_factor_of_a_random_derivation_is_one_red_edge(expr, data):
     output, leaves = expr
     for i, node in enumerate(topological_order(output)):
-        if node._op is not None and data.draw(st.booleans()):
+        if node.op is not None and data.draw(st.booleans()):
             node.label = f"u{i}"
     wrt = data.draw(st.sampled_from(leaves))
     d = explain(output, wrt)
@@ -330,7 +330,7 @@ def test_a_label_too_long_for_dot_is_drawn_shortened():
 
 
 def test_a_label_with_thousands_of_dots_is_grouped_in_a_few_passes(monkeypatch):
-    import engine.summary as summary
+    import engine.viz.summary as summary
 
     passes = 0
     original = summary._boxes

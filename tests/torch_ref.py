@@ -57,7 +57,7 @@ def run_in_torch(output, leaves):
             continue
         args = [tensors[p] for p in node.parents]
         if node.op.param is not None:
-            args.append(node._arg)
+            args.append(node.arg)
         tensors[node] = TORCH_OPS[node.op.name](*args)
     return tensors[output], [tensors[leaf] for leaf in leaves]
 

@@ -13,9 +13,10 @@ keeps the graph. A call then runs that graph on arrays with one row per
 example: the nodes of a graph that do the same thing side by side (a
 layer's neurons, its biases, its activations) run as one numpy operation,
 and every `dot` over the same inputs (a layer's weighted sums) becomes one
-matrix product, X @ Wᵀ. Each op runs by the op table's rules: its
-`batched` forward and its `local_grads`, on arrays instead of floats.
-Nothing here knows an op by name.
+matrix product, X @ Wᵀ. Each op runs by the op table's rules, on arrays
+instead of floats: its array form from `engine.compiler.kernels` and its own
+`local_grads`. An op with no array form runs on floats one example at a
+time, as eager does (slowly; a note says so). Nothing here knows an op by name.
 
 The Values `fn` reads that are not its arguments (the parameters) are read
 again on every call, so `optimizer.step()` between calls is seen; backward
@@ -33,18 +34,15 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any, cast
 
-try:
-    import numpy as np
-except ImportError as error:  # pragma: no cover - the suite runs with numpy
-    raise ImportError(
-        "engine.compile needs numpy: pip install numpy (from a clone: pip install -e '.[compile]')"
-    ) from error
+import numpy as np
 
-from engine import graph
+from engine.compiler.kernels import KERNELS, elementwise, rowwise
+from engine.graph import topological_order
 from engine.modes import enable_grad, state
 from engine.ops import Op
 from engine.value import Value
@@ -162,9 +160,12 @@ class _Step:
         if self.kind == "pairs":
             w, x = ins
             return (w * x).sum(axis=1, keepdims=True)
-        batched = self.op.batched
-        assert batched is not None
-        return batched(*ins) if self.arg is None else batched(*ins, self.arg)
+        kernel = KERNELS.get(self.op)
+        if kernel is not None and kernel.forward is not None:
+            return kernel.forward(*ins) if self.arg is None else kernel.forward(*ins, self.arg)
+        if self.kind == "columns":  # no array form: the op on each example's floats
+            return rowwise(self.op.forward, ins[0], self.nodes[0].arg)
+        return elementwise(self.op.forward, ins, self.arg, 1)[0]
 
     def backward(self, ins: list[Any], out: Any, g: Any, wanted: list[bool]) -> list[Any]:
         """g·∂out/∂input for each wanted input (None for the others), by the op's
@@ -179,13 +180,38 @@ class _Step:
                 (g.T @ local_w).reshape(1, -1) if wanted[0] else None,  # Σ over the batch, in the product
                 g @ local_x.reshape(k, -1) if wanted[1] else None,
             ]
-        local = (
-            self.op.local_grads(out, *ins) if self.arg is None else self.op.local_grads(out, *ins, self.arg)
-        )
+        local = self._local_grads(ins, out)
         return [
             None if not want or (type(d) is float and d == 0.0) else g * d
             for d, want in zip(local, wanted, strict=True)
         ]
+
+    def _local_grads(self, ins: list[Any], out: Any) -> list[Any]:
+        """The op's `local_grads` on arrays where it runs on them (its kernel says so),
+        else on each example's floats: one derivative (array or number) per input."""
+        op, kernel = self.op, KERNELS.get(self.op)
+        if self.kind == "columns":  # one node, its inputs the columns of one matrix
+            matrix, arg = ins[0], self.nodes[0].arg
+            if kernel is None or not kernel.rule:
+                rows = max(matrix.shape[0], out.shape[0])
+                both = np.concatenate(
+                    [np.broadcast_to(out, (rows, 1)), np.broadcast_to(matrix, (rows, matrix.shape[1]))],
+                    axis=1,
+                )
+                return [rowwise(op.local_grads, both, arg)]
+            columns = [matrix[:, j : j + 1] for j in range(matrix.shape[1])]
+            local = op.local_grads(out, *columns) if arg is None else op.local_grads(out, *columns, arg)
+            if all(type(d) is float for d in local):
+                return [np.array(local, dtype=float).reshape(1, -1)]
+            rows = matrix.shape[0]
+            return [
+                np.concatenate(
+                    [np.broadcast_to(np.asarray(d, dtype=float), (rows, 1)) for d in local], axis=1
+                )
+            ]
+        if kernel is None or not kernel.rule:
+            return elementwise(op.local_grads, [out, *ins], self.arg, len(ins))
+        return list(op.local_grads(out, *ins) if self.arg is None else op.local_grads(out, *ins, self.arg))
 
     def describe(self, row: int, col: int, ins: list[Any]) -> str:
         """The inputs of node `col` in example `row`, for an error message."""
@@ -196,6 +222,10 @@ class _Step:
         return repr(numbers)
 
 
+class SlowOpWarning(UserWarning):
+    """A compiled function uses an op with no array form: it runs per example (eager's numbers)."""
+
+
 class Compiled:
     """`fn` traced once and run over batches: what `engine.compile` returns.
 
@@ -203,6 +233,8 @@ class Compiled:
         outputs: the traced graph's output Values (draw them with `draw_dot`).
         leaves: the Values it reads live on every call (the parameters, and
             constants `fn` made) and whose `.grad` `backward` adds to.
+        notes: what it could not run on whole arrays (an op with no array
+            form runs one example at a time), one sentence each.
     """
 
     def __init__(
@@ -277,9 +309,9 @@ class Compiled:
     # -- the plan: steps over blocks --------------------------------------------
 
     def _plan(self) -> None:
-        order = graph.topological_order(*self.outputs)
+        order = topological_order(*self.outputs)
         argument_of = {leaf: i for i, leaf in enumerate(self._inputs)}
-        self.leaves = [v for v in order if v._op is None and v not in argument_of]
+        self.leaves = [v for v in order if v.op is None and v not in argument_of]
         where: dict[Value, Location] = {v: (LIVE, j) for j, v in enumerate(self.leaves)}
         widths = [math.prod(shape) for shape in self._shapes]
         starts = list(itertools.accumulate(widths, initial=0))
@@ -292,10 +324,10 @@ class Compiled:
         depth = dict.fromkeys(where, 0)
         groups: dict[Any, list[Value]] = {}
         for node in order:
-            if node._op is None:
+            if node.op is None:
                 continue
-            depth[node] = 1 + max(depth[p] for p in node._parents)
-            batched[node] = any(batched[p] for p in node._parents)
+            depth[node] = 1 + max(depth[p] for p in node.parents)
+            batched[node] = any(batched[p] for p in node.parents)
             groups.setdefault(_group_key(node, depth[node], batched), []).append(node)
         sorted_groups = sorted(groups.items(), key=lambda item: item[0][0])  # by depth, stable
         for _, nodes in sorted_groups:  # a draft of where each group's outputs go, for the draft steps
@@ -321,6 +353,14 @@ class Compiled:
             self._steps.append(step)
             block += 1
         self._blocks = block
+        slow = {step.op: None for step in self._steps if step.op not in KERNELS}
+        self.notes = [
+            f"op {op.name!r} has no array form (engine.compiler.kernels.register): it runs one "
+            "example at a time, the same numbers as eager but slower"
+            for op in slow
+        ]
+        for note in self.notes:
+            warnings.warn(f"engine.compile: {note}", SlowOpWarning, stacklevel=4)
         self._output = _Columns([where[v] for v in self.outputs])
         wants = [True] + [False] * len(widths)  # gradients for the live Values, none for arguments
         for step in self._steps:
@@ -478,9 +518,10 @@ class Compiled:
 
 def _group_key(node: Value, depth: int, batched: dict[Value, bool]) -> tuple[Any, ...]:
     """Nodes with the same key run as one step; the key starts with the depth."""
-    op, parents = node._op, node._parents
+    op, parents = node.op, node.parents
     assert op is not None
-    if op.contraction:
+    kernel = KERNELS.get(op)
+    if kernel is not None and kernel.contraction:
         n = len(parents) // 2
         halves = parents[:n], parents[n:]
         for w, x in (halves, halves[::-1]):
@@ -489,7 +530,7 @@ def _group_key(node: Value, depth: int, batched: dict[Value, bool]) -> tuple[Any
         return (depth, op, "pairs", id(node))
     if op.arity is None:  # any number of inputs: one node a step, its inputs as columns
         return (depth, op, "columns", id(node))
-    if op.param is not None and not isinstance(node._arg, float):
+    if op.param is not None and not isinstance(node.arg, float):
         return (depth, op, "each", id(node))
     return (depth, op, "each", len(parents), tuple(batched[p] for p in parents))
 
@@ -499,21 +540,21 @@ def _make_step(
 ) -> _Step:
     op, kind = key[1], key[2]
     if kind in ("matmul", "pairs"):
-        n = len(nodes[0]._parents) // 2
+        n = len(nodes[0].parents) // 2
         first = key[4] if kind == "matmul" else True
-        ws = [p for node in nodes for p in (node._parents[:n] if first else node._parents[n:])]
-        xs = nodes[0]._parents[n:] if first else nodes[0]._parents[:n]
+        ws = [p for node in nodes for p in (node.parents[:n] if first else node.parents[n:])]
+        xs = nodes[0].parents[n:] if first else nodes[0].parents[:n]
         return _Step(
             op, kind, [_Columns([where[v] for v in ws]), _Columns([where[v] for v in xs])], None, nodes
         )
     if kind == "columns":
         (node,) = nodes
-        row = None if node._arg is None else np.asarray(node._arg, dtype=float).reshape(1, -1)
-        return _Step(op, kind, [_Columns([where[v] for v in node._parents])], row, nodes)
-    inputs = [_Columns([where[node._parents[i]] for node in nodes]) for i in range(len(nodes[0]._parents))]
+        row = None if node.arg is None else np.asarray(node.arg, dtype=float).reshape(1, -1)
+        return _Step(op, kind, [_Columns([where[v] for v in node.parents])], row, nodes)
+    inputs = [_Columns([where[node.parents[i]] for node in nodes]) for i in range(len(nodes[0].parents))]
     arg: Any = None
     if op.param is not None:  # one number for all (numpy's x ** 2.0 is then x·x), or a row of them
-        args = [node._arg for node in nodes]
+        args = [node.arg for node in nodes]
         arg = args[0] if len(set(args)) == 1 else np.array([args], dtype=float)
     return _Step(op, kind, inputs, arg, nodes)
 
@@ -539,17 +580,17 @@ def _check_share(step: _Step, ins: list[Any], out: Any, share: Any, anomaly: boo
 
 def _structure(outputs: list[Value], inputs: list[Value]) -> list[Any]:
     """The graph as records that two traces can be compared by, node by node."""
-    order = graph.topological_order(*outputs)
+    order = topological_order(*outputs)
     index = {node: i for i, node in enumerate(order)}
     argument = {leaf: i for i, leaf in enumerate(inputs)}
     records: list[Any] = []
     for node in order:
         if node in argument:
             records.append(("argument", argument[node]))
-        elif node._op is None:
+        elif node.op is None:
             records.append(("leaf", node))
         else:
-            records.append((node._op, node._arg, tuple(index[p] for p in node._parents)))
+            records.append((node.op, node.arg, tuple(index[p] for p in node.parents)))
     records.append(("outputs", tuple(index[v] for v in outputs)))
     return records
 

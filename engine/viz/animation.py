@@ -10,7 +10,7 @@
 The graph is drawn once, as `draw_dot` draws it. Forward, the named nodes
 fill in their values in topological order; backward, their gradients, in
 the order the engine's sweep reaches them, each formed by the chain rule
-from its users' (`engine.walkthrough`). The page is one file with no
+from its users' (`engine.explaining.steps`). The page is one file with no
 request to the network: the drawing inline, the steps as data, a few lines
 of script for the buttons, the slider and the keys (← → Home End, space).
 """
@@ -25,11 +25,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import engine.viz.style as style
 from engine.autodiff import gradients
+from engine.explaining import Step, walkthrough
 from engine.graph import topological_order
 from engine.value import Value
-from engine.viz import COLOURS, FONT, PATH, Drawing, _box, _draw_all, _new_drawing, _num
-from engine.walkthrough import Step, walkthrough
+from engine.viz.graph import draw_all
+from engine.viz.style import COLOURS, FONT, PATH, Drawing
 
 DATA_INK, GRAD_INK = "#000001", "#000002"  # black to the eye; how the page's script finds the numbers
 CURRENT = "#ffe08a"  # the box of the step's own node
@@ -41,7 +43,7 @@ class Animation:
 
     Attributes:
         output: the Value animated.
-        steps: the steps as data (`engine.walkthrough.Step`: phase, node,
+        steps: the steps as data (`engine.explaining.Step`: phase, node,
             name, formula, numbers, value, ...).
     """
 
@@ -50,7 +52,7 @@ class Animation:
         self.steps: list[Step] = walkthrough(output)
         self._order = topological_order(output)
         self._params = set(parameters)
-        self._ids = {node: f"v{i}" for i, node in enumerate(self._order)}  # as viz._draw_all names them
+        self._ids = style.node_ids(self._order)  # as draw_all names them
         # the frame from which a node shows its data (0: a leaf, from the start), and its gradient
         self._data_at: dict[Value, int] = {}
         self._grad_at: dict[Value, int] = {}
@@ -103,14 +105,14 @@ class Animation:
                     "" if self._data_at[node] <= frame else hidden,
                     "" if self._grad_at[node] <= frame else hidden,
                 )
-            return _box(node, role, grad=self._backward[node], ink=ink, fill=fill)
+            return style.box(node, role, grad=self._backward[node], ink=ink, fill=fill)
 
         def edge(parent: Value | None, node: Value) -> dict[str, str]:
             on = any(m is node for _, m in hot) if parent is None else (parent, node) in hot
             return {"color": PATH, "penwidth": "2.5"} if on else {}
 
-        g = _new_drawing(self.rankdir)
-        _draw_all(g, self._order, self.output, self._params, box, edge)
+        g = style.new_drawing(self.rankdir)
+        draw_all(g, self._order, self.output, self._params, box, edge)
         return g
 
     def _state(self) -> dict[str, Any]:
@@ -118,8 +120,8 @@ class Animation:
         nodes = [
             {
                 "id": self._ids[n],
-                "data": _num(n.data),
-                "grad": _num(self._backward[n]),
+                "data": style.num(n.data),
+                "grad": style.num(self._backward[n]),
                 "dataAt": self._data_at[n],
                 "gradAt": self._grad_at[n],
             }
@@ -129,10 +131,10 @@ class Animation:
             {
                 "text": f"{i}. {'Forward' if s.phase == 'forward' else 'Backward'}: {s.text}",
                 "detail": [
-                    f"{f.name} = {f.formula} = {_num(f.value)}" for _, f in s.factors if f.of != f.wrt
+                    f"{f.name} = {f.formula} = {style.num(f.value)}" for _, f in s.factors if f.of != f.wrt
                 ],
                 "node": self._ids[s.node],
-                "edges": sorted({f"{self._ids[p]}-{self._ids[m]}" for p, m in s.edges}),  # input-user
+                "edges": self._edge_ids(s.edges),
             }
             for i, s in enumerate(self.steps, 1)
         ]
@@ -140,6 +142,18 @@ class Animation:
             "0. Before: the inputs and parameters hold their numbers. Press → (or next) to compute forward."
         )
         return {"nodes": nodes, "steps": [{"text": start, "detail": [], "node": "", "edges": []}, *steps]}
+
+    def _edge_ids(self, edges: tuple[tuple[Value, Value], ...]) -> list[str]:
+        """The SVG ids of the drawn edges a step goes through: each input's edge
+        into its user's oval, and the oval's edge into the user's box."""
+        ids = set()
+        for parent, user in edges:
+            box = self._ids[user]
+            ids.add(style.out_edge_id(box))
+            ids.update(
+                style.in_edge_id(self._ids[parent], box, k) for k, p in enumerate(user.parents) if p is parent
+            )
+        return sorted(ids)
 
     def page(self) -> str:
         """The whole page, one self-contained HTML file."""
@@ -218,22 +232,23 @@ class Animation:
 
 
 def animate(
-    output: Value, parameters: Iterable[Value] = (), max_nodes: int = MAX_NODES, rankdir: str = "LR"
+    output: Value, parameters: Iterable[Value] = (), max_nodes: int | None = MAX_NODES, rankdir: str = "LR"
 ) -> Animation:
     """The forward and backward passes of `output`'s graph, step by step (see the module's docstring).
 
     Args:
         output: the Value to animate (a loss, say).
         parameters: Values to draw as parameters (blue), as `draw_dot` does.
-        max_nodes: a graph of more Values is refused: animate an inner Value.
+        max_nodes: a graph of more Values is refused: animate an inner Value
+            (None: no limit).
         rankdir: "LR" (inputs on the left, as `draw_dot`) or "TB", "RL", "BT".
     """
     if not isinstance(output, Value):
         raise TypeError(f"animate: expected a Value, got {type(output).__name__}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"animate: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    style.check_rankdir(rankdir, "animate")
+    style.check_max_nodes(max_nodes, "animate")
     size = len(topological_order(output))
-    if size > max_nodes:
+    if max_nodes is not None and size > max_nodes:
         raise ValueError(
             f"animate: the graph has {size:,} Values, more than max_nodes={max_nodes:,} that a page steps "
             "through one by one; animate a part of it, animate(v) for an inner Value (a neuron's output), "
@@ -328,13 +343,7 @@ function show(k) {{
     x.box.classList.toggle("current", x.n.id === step.node);
   }}
   const hot = new Set(step.edges);
-  for (const edge of document.querySelectorAll("g.edge")) {{
-    const m = /^(?:e-(v\\d+)-(v\\d+)-\\d+|o-(v\\d+))$/.exec(edge.id);
-    const on = m !== null && (m[1] ? hot.has(m[1] + "-" + m[2]) : step.edges.some(function (e) {{
-      return e.endsWith("-" + m[3]);
-    }}));
-    edge.classList.toggle("hot", on);
-  }}
+  for (const edge of document.querySelectorAll("g.edge")) edge.classList.toggle("hot", hot.has(edge.id));
   document.getElementById("step").textContent = step.text;
   document.getElementById("detail").textContent = step.detail.join("   ·   ");
   document.getElementById("counter").textContent = "step " + frame + " of " + last;

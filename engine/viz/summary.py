@@ -52,7 +52,7 @@ def summarise(order: list[Value], root: Value, max_nodes: int) -> Summary:
     """Group `order` (a topological order ending at `root`) into at most `max_nodes` boxes."""
     uses: dict[Value, list[Value]] = {node: [] for node in order}
     for node in order:
-        for parent in node._parents:
+        for parent in node.parents:
             uses[parent].append(node)
     # The finest grouping that fits: the deepest label depth whose boxes are at most
     # max_nodes (else depth 1). Finer depths never give fewer boxes, so a binary
@@ -72,7 +72,7 @@ def summarise(order: list[Value], root: Value, max_nodes: int) -> Summary:
     keep = _nearest(boxes[root], members, boxes, max_nodes)
     edges: Counter[tuple[str, str]] = Counter()
     for node in order:
-        for parent in node._parents:
+        for parent in node.parents:
             a, b = boxes[parent], boxes[node]
             if a != b and a in keep and b in keep:
                 edges[a, b] += 1
@@ -103,7 +103,7 @@ def _label_parts(node: Value) -> list[str]:
     if not node.label:
         return []
     parts = node.label.split(".")
-    return parts[:-1] if node._op is None else parts
+    return parts[:-1] if node.op is None else parts
 
 
 def _boxes(order: list[Value], uses: dict[Value, list[Value]], depth: int) -> dict[Value, str]:
@@ -118,7 +118,7 @@ def _boxes(order: list[Value], uses: dict[Value, list[Value]], depth: int) -> di
         used_in = sorted({box[u] for u in uses[node]})
         if len(used_in) == 1 and used_in[0].startswith("g:"):
             box[node] = used_in[0]
-        elif node._op is None and used_in:  # unlabelled inputs used alike: one box "784 leaves"
+        elif node.op is None and used_in:  # unlabelled inputs used alike: one box "784 leaves"
             box[node] = "leaves:" + ",".join(used_in)
         else:
             box[node] = f"n:{i}"
@@ -132,7 +132,7 @@ def _nearest(start: str, members: dict[str, list[Value]], boxes: dict[Value, str
         following = []
         for box in frontier:
             for node in members[box]:
-                for parent in node._parents:
+                for parent in node.parents:
                     b = boxes[parent]
                     if b not in keep and len(keep) < most:
                         keep.add(b)

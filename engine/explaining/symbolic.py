@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine import ops
+from engine.ops import ABS, Op
 
 # The kinds of expression, and what `args` holds for each:
 #   NUM   ()                          a number; it is `data`
@@ -85,7 +85,7 @@ class Sym:
         return Sym(NAME, (text,), data)
 
     @staticmethod
-    def apply(op: ops.Op, args: tuple[Sym, ...], arg: Any = None, data: Any = None) -> Sym:
+    def apply(op: Op, args: tuple[Sym, ...], arg: Any = None, data: Any = None) -> Sym:
         """`op` written out over `args` (its `notation`, else a call: ``σ(x)``).
 
         The number is `data` when given (the node's own), else `op.forward`'s.
@@ -144,7 +144,7 @@ class Sym:
         return _mul(_MINUS_ONE, self, -self.data)
 
     def __abs__(self) -> Sym:  # as Value's abs(): the op, written |x|
-        return Sym.apply(ops.ABS, (self,))
+        return Sym.apply(ABS, (self,))
 
     # -- writing it down
     def text(self) -> str:

@@ -8,7 +8,7 @@ unlabelled node in between is folded into its factor. Label the nodes you
 want to see as steps.
 
 Each factor is written out from the op table's local-derivative rules, run
-on named expressions (`engine.symbolic`) instead of floats, e.g.
+on named expressions (`engine.explaining.symbolic`) instead of floats, e.g.
 ``∂y_pred/∂h1 = w5·y_pred·(1 − y_pred)``: ∂(a·b)/∂a = b for the ``w5·h1``
 inside, then σ's rule f'(x) = f(x)(1 − f(x)) for the sigmoid. Nothing here
 knows an individual op.
@@ -20,16 +20,16 @@ by factor, path by path), and a Derivation compares its total with
 
 from __future__ import annotations
 
-import heapq
 import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from engine.autodiff import gradients
+from engine.explaining.paths import Factor, Writer, depending_on, factors_below, partial_latex
+from engine.explaining.symbolic import Sym, latex_name, number_text
 from engine.graph import topological_order
 from engine.ops import Op
-from engine.symbolic import Sym, latex_name, number_text
 from engine.value import Value
 
 # Sum and product over paths against the engine's gradient: relative to the
@@ -39,48 +39,6 @@ from engine.value import Value
 TOLERANCE = 1e-12
 # How many paths, definitions and factors `str()` lists one by one.
 SHOWN = 24
-
-
-@dataclass(frozen=True, eq=False)
-class Factor:
-    """One step of the chain rule: ∂top/∂bottom, between two labelled nodes.
-
-    Attributes:
-        top, bottom: the nodes it runs between (bottom is an input of top,
-            possibly through unlabelled nodes, which it folds in).
-        of, wrt: their names.
-        expression: the factor written with labels, and its value.
-        rules: the ops passed through, whose rules it was built from.
-        size: Σ |product of local derivatives| over the paths it folds in
-            (≥ |value|; more when they cancel).
-    """
-
-    top: Value
-    bottom: Value
-    of: str
-    wrt: str
-    expression: Sym
-    rules: tuple[Op, ...]
-    size: float
-
-    @property
-    def name(self) -> str:
-        return f"∂{self.of}/∂{self.wrt}"
-
-    @property
-    def formula(self) -> str:
-        """The factor in the documents' notation: ``x1·h1·(1 − h1)``."""
-        return self.expression.text()
-
-    @property
-    def value(self) -> float:
-        return float(self.expression.data)
-
-    def latex_name(self) -> str:
-        return _partial_latex(self.of, self.wrt)
-
-    def __repr__(self) -> str:
-        return f"Factor({self.name} = {self.formula} = {self.value!r})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,7 +156,7 @@ class Derivation:
 
     def to_latex(self) -> str:
         """The derivation as a LaTeX ``aligned`` block (for notebooks and papers)."""
-        name = _partial_latex(self.of, self.by)
+        name = partial_latex(self.of, self.by)
         if not self.paths:
             return rf"\begin{{aligned}}{name} &= 0\end{{aligned}}"
         chain = " + ".join(
@@ -247,10 +205,10 @@ def explain(output: Value, wrt: Value, max_paths: int = 10_000) -> Derivation:
         raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
     order = topological_order(output)
     index = {node: i for i, node in enumerate(order)}
-    reaches = _depending_on(wrt, order, index)
+    reaches = depending_on(wrt, order, index)
     writer = Writer(output, wrt)
     steps: dict[Value, list[Factor]] = {
-        node: _factors_below(node, writer, reaches, order, index)
+        node: factors_below(node, writer, reaches, order, index)
         for node in order
         if node in reaches and node is not wrt and writer.is_named(node)
     }
@@ -271,121 +229,6 @@ def explain(output: Value, wrt: Value, max_paths: int = 10_000) -> Derivation:
     return Derivation(writer, paths, definitions)
 
 
-class Writer:
-    """Names and expressions of nodes: a labelled node is its label, an
-    unlabelled leaf its number, any other node its op written over its inputs."""
-
-    def __init__(self, output: Value, wrt: Value) -> None:
-        self.output, self.wrt = output, wrt
-        self.syms: dict[Value, Sym] = {}
-
-    def is_named(self, node: Value) -> bool:
-        return bool(node.label) or node is self.output or node is self.wrt
-
-    def name(self, node: Value) -> str:
-        return node.label or ("output" if node is self.output else "input")
-
-    def sym(self, node: Value) -> Sym:
-        stack = [node]  # iterative: a long unlabelled chain must not overflow the stack
-        while stack:
-            n = stack[-1]
-            if n in self.syms:
-                stack.pop()
-            elif self.is_named(n):
-                self.syms[n] = Sym.name(self.name(n), n.data)
-            elif n._op is None:
-                self.syms[n] = Sym.number(n.data)
-            else:
-                missing = [p for p in n._parents if p not in self.syms]
-                if missing:
-                    stack.extend(missing)
-                else:
-                    self.syms[n] = self.definition(n)
-        return self.syms[node]
-
-    def definition(self, node: Value) -> Sym:
-        """The node's op written over its inputs' names or expressions."""
-        if node._op is None:
-            return Sym.number(node.data)
-        args = tuple(self.sym(p) for p in node._parents)
-        return Sym.apply(node._op, args, node._arg, data=node.data)
-
-
-def _depending_on(wrt: Value, order: list[Value], index: dict[Value, int]) -> set[Value]:
-    """The nodes of `order` that depend on `wrt` (itself included)."""
-    if wrt not in index:
-        return set()
-    reaches = {wrt}
-    for node in order[index[wrt] + 1 :]:
-        if any(p in reaches for p in node._parents):
-            reaches.add(node)
-    return reaches
-
-
-def _factors_below(
-    top: Value, writer: Writer, reaches: set[Value], order: list[Value], index: dict[Value, int]
-) -> list[Factor]:
-    """The factors from `top` down to the nearest labelled nodes towards wrt.
-
-    A backward sweep like `engine.graph.backprop`, on named expressions,
-    through unlabelled nodes only: each node is visited once all its uses
-    inside the region have passed their share down.
-    """
-    grads: dict[Value, Sym] = {top: Sym.number(1.0)}
-    sizes: dict[Value, float] = {top: 1.0}  # Σ |product| over the paths down to each node
-    via: dict[Value, tuple[Op, ...]] = {top: ()}
-    heap = [-index[top]]  # the latest node first: its uses are all done
-    bottoms: list[Value] = []
-    while heap:
-        node = order[-heapq.heappop(heap)]
-        if node is not top and writer.is_named(node):
-            continue  # a factor ends here
-        op = node._op
-        if op is None:
-            continue
-        out, args = writer.sym(node), [writer.sym(p) for p in node._parents]
-        try:
-            local = op.local_grads(out, *args) if node._arg is None else op.local_grads(out, *args, node._arg)
-        except (ZeroDivisionError, OverflowError):
-            raise ValueError(
-                f"explain: the derivative of {op.name} at {[a.data for a in args]} "
-                f"is not finite ({op.formula})"
-            ) from None
-        g = grads[node]
-        for parent, d in zip(node._parents, local, strict=True):
-            if parent not in reaches:
-                continue
-            contribution = d * g  # local first: w5·y_pred·(1 − y_pred) reads bottom-up
-            sizes[parent] = sizes.get(parent, 0.0) + abs(d.data if isinstance(d, Sym) else d) * sizes[node]
-            if not isinstance(contribution, Sym):
-                contribution = Sym.number(contribution)
-            if parent in grads:
-                grads[parent] = grads[parent] + contribution
-            else:
-                grads[parent] = contribution
-                heapq.heappush(heap, -index[parent])
-                if writer.is_named(parent):
-                    bottoms.append(parent)
-            via[parent] = tuple({id(o): o for o in (*via.get(parent, ()), *via[node], op)}.values())
-    first_met = _preorder(top, grads, writer)  # factors in the order the inputs are read
-    bottoms.sort(key=first_met.__getitem__)
-    return [Factor(top, b, writer.name(top), writer.name(b), grads[b], via[b], sizes[b]) for b in bottoms]
-
-
-def _preorder(top: Value, region: dict[Value, Sym], writer: Writer) -> dict[Value, int]:
-    """Each node of `region` numbered by when a depth-first walk from top, inputs in order, meets it."""
-    seen: dict[Value, int] = {}
-    stack = [top]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen[node] = len(seen)
-        if node is top or not writer.is_named(node):
-            stack.extend(p for p in reversed(node._parents) if p in region and p not in seen)
-    return seen
-
-
 def _paths(output: Value, wrt: Value, steps: dict[Value, list[Factor]]) -> Iterator[Path]:
     """Every path from output down to wrt, depth first, in the graph's order."""
     stack: list[tuple[Value, tuple[Factor, ...]]] = [(output, ())]
@@ -400,10 +243,6 @@ def _paths(output: Value, wrt: Value, steps: dict[Value, list[Factor]]) -> Itera
             continue
         for f in reversed(steps.get(node, [])):
             stack.append((f.bottom, (*factors, f)))
-
-
-def _partial_latex(of: str, wrt: str) -> str:
-    return rf"\frac{{\partial {latex_name(of)}}}{{\partial {latex_name(wrt)}}}"
 
 
 def _listed(lines: list[str], what: str) -> list[str]:

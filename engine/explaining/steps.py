@@ -1,7 +1,7 @@
 """The forward and backward passes as steps a learner can follow, one named node at a time.
 
     >>> from engine import Value
-    >>> from engine.walkthrough import walkthrough
+    >>> from engine.explaining import walkthrough
     >>> x, w = Value(2.0, label="x"), Value(-0.5, label="w")
     >>> y = (w * x).sigmoid(); y.label = "y"
     >>> for step in walkthrough(y): print(step)
@@ -13,12 +13,12 @@
 Forward, the named nodes (the labelled ones, and the output) in topological
 order, each computed from its inputs: ``h1 = σ(w1·x1 + w2·x2 + b1) = σ(−3)
 = 0.04743``. Backward, the named nodes in the order the engine's sweep
-(`engine.graph.backprop`) really reaches them, each gradient formed by the
+(`engine.value.backprop`) really reaches them, each gradient formed by the
 chain rule from its users' gradients: ``∂L/∂h1 = ∂L/∂y_pred · ∂y_pred/∂h1
 = (−0.9526)·0.2494 = −0.2376``. As in `explain`, unlabelled nodes in
 between are folded into the factors (label a node to see it as a step);
 each step lists them too, so a picture can fill them in. The factors come
-from the op table's rules (`engine.derivation`), the numbers from
+from the op table's rules (`engine.explaining.paths`), the numbers from
 `engine.gradients`: the last step's are those `backward()` gives.
 """
 
@@ -27,10 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from engine.autodiff import gradients
-from engine.derivation import Factor, Writer, _factors_below
-from engine.graph import sweep_order, topological_order
-from engine.symbolic import Sym, number_text
-from engine.value import Value
+from engine.explaining.paths import Factor, Writer, between, factors_below
+from engine.explaining.symbolic import Sym, number_text
+from engine.graph import topological_order
+from engine.value import Value, sweep_order
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,14 +80,14 @@ def walkthrough(output: Value) -> list[Step]:
 def _forward(output: Value, order: list[Value], writer: Writer) -> list[Step]:
     steps, pending = [], []  # unlabelled nodes computed since the last step
     for node in order:
-        if node._op is None:
+        if node.op is None:
             continue
         pending.append(node)
         if not writer.is_named(node):
             continue
-        bare = node._op.notation is None  # a call, σ(−3), needs no parentheses of its own
-        inputs = tuple(_as_written(p.data, bare) for p in node._parents)  # σ(−3), 0.4763²: as they are
-        numbers = Sym.apply(node._op, inputs, node._arg, data=node.data).text()
+        bare = node.op.notation is None  # a call, σ(−3), needs no parentheses of its own
+        inputs = tuple(_as_written(p.data, bare) for p in node.parents)  # σ(−3), 0.4763²: as they are
+        numbers = Sym.apply(node.op, inputs, node.arg, data=node.data).text()
         edges = _edges_into(node, set(pending), writer)
         steps.append(
             Step(
@@ -112,8 +112,8 @@ def _backward(output: Value, order: list[Value], writer: Writer) -> list[Step]:
     grads = dict(zip(order, gradients(output, order), strict=True))
     users: dict[Value, list[Factor]] = {}  # named node -> the factors from its named users down to it
     for node in order:
-        if node._op is not None and writer.is_named(node):
-            for factor in _factors_below(node, writer, everything, order, index):
+        if node.op is not None and writer.is_named(node):
+            for factor in factors_below(node, writer, everything, order, index):
                 users.setdefault(factor.bottom, []).append(factor)
     of = writer.name(output)
     steps: list[Step] = []
@@ -130,7 +130,7 @@ def _backward(output: Value, order: list[Value], writer: Writer) -> list[Step]:
             formula = f"∂{of}/∂{name} = " + " + ".join(f"∂{of}/∂{f.of} · {f.name}" for _, f in factors)
             terms = " + ".join(f"{_factor_number(g)}·{_factor_number(f.value)}" for g, f in factors)
             numbers = f"{terms} = {number_text(grads[node])}"
-        region = {n for f in (f for _, f in factors) for n in _between(f.top, node, writer, order, index)}
+        region = {n for f in (f for _, f in factors) for n in between(f.top, node, writer, order, index)}
         steps.append(
             Step(
                 "backward",
@@ -141,7 +141,7 @@ def _backward(output: Value, order: list[Value], writer: Writer) -> list[Step]:
                 grads[node],
                 factors,
                 tuple(pending),
-                tuple((p, m) for m in region for p in m._parents if p in region or p is node),
+                tuple((p, m) for m in region for p in m.parents if p in region or p is node),
             )
         )
         pending = []
@@ -155,39 +155,17 @@ def _edges_into(top: Value, below: set[Value], writer: Writer) -> tuple[tuple[Va
     edges, stack, seen = [], [top], {top}
     while stack:
         node = stack.pop()
-        for parent in node._parents:
+        for parent in node.parents:
             edges.append((parent, node))
             if (
                 parent not in seen
-                and parent._op is not None
+                and parent.op is not None
                 and not writer.is_named(parent)
                 and parent in below
             ):
                 seen.add(parent)
                 stack.append(parent)
     return tuple(edges)
-
-
-def _between(
-    top: Value, bottom: Value, writer: Writer, order: list[Value], index: dict[Value, int]
-) -> set[Value]:
-    """`top` and the unlabelled nodes on the paths from it down to `bottom`."""
-    reaches = {bottom}  # the nodes that depend on bottom, up to top
-    for node in order[index[bottom] + 1 : index[top] + 1]:
-        if any(p in reaches for p in node._parents):
-            reaches.add(node)
-    region, stack = {top}, [top]
-    while stack:
-        for parent in stack.pop()._parents:
-            if (
-                parent in reaches
-                and parent not in region
-                and parent is not bottom
-                and not writer.is_named(parent)
-            ):
-                region.add(parent)
-                stack.append(parent)
-    return region
 
 
 def _as_written(x: float, bare: bool) -> Sym:
