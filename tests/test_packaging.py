@@ -26,6 +26,11 @@ def test_readme_opens_with_the_two_setup_commands():
     assert ci.rstrip().splitlines()[-1] == "make test"
 
 
+def test_the_front_page_stays_short():
+    """The README is the front page: reference goes to docs/ (at most 220 lines)."""
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 220
+
+
 def test_main_job_runs_the_flagship_demo():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = makefile.split("\ndemo:")[1].split("\n\n")[0]
