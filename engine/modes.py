@@ -26,6 +26,8 @@ class _State(threading.local):
         self.usual = True  # grad_enabled and not anomaly: the one read on the hot path
         # While detect_anomaly() is on: node -> where the user's code created it.
         self.sites: dict[Any, str] = {}
+        # Inside new_leaves(): every leaf Value made in this thread meanwhile.
+        self.new_leaves: set[Any] | None = None
 
     def set(self, grad_enabled: bool, anomaly: bool) -> None:
         self.grad_enabled, self.anomaly = grad_enabled, anomaly
@@ -61,6 +63,19 @@ def _grad_mode(enabled: bool) -> Iterator[None]:
         yield
     finally:
         state.set(previous, state.anomaly)
+
+
+@contextmanager
+def new_leaves() -> Iterator[set[Any]]:
+    """The leaf Values made (in this thread) inside the block, as a set filled as
+    they are made: how `engine.compile` tells the constants a traced function
+    makes anew from the Values it reads, which exist before it runs."""
+    previous, made = state.new_leaves, set[Any]()
+    state.new_leaves = made
+    try:
+        yield made
+    finally:
+        state.new_leaves = previous
 
 
 def is_grad_enabled() -> bool:

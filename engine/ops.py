@@ -15,7 +15,9 @@ An `Op` is one record of what the op *is*:
     it is not differentiable or its domain ends: values of its first input,
     or of ``kinked(*inputs)``, max's a − b),
   * ``checkable``: False for an op whose rule is not the derivative of its
-    forward on purpose (stop_gradient), which finite differences cannot check.
+    forward on purpose (stop_gradient), which finite differences cannot check,
+  * ``stops_gradient``: True for an op whose inputs get no gradient at all
+    (stop_gradient): backward goes no further, as past PyTorch's detach().
 
 An op is callable, as autograd's ``primitive``: ``SIGMOID(x)`` is its
 forward on floats, records a node on a Value (``Value.apply``), writes
@@ -74,7 +76,7 @@ class Param:
     name: str
     low: float = -2.0
     high: float = 2.0
-    choices: tuple[float, ...] = ()
+    choices: tuple[Any, ...] = ()
     per_input: bool = False
     default: float | None = None
 
@@ -103,6 +105,7 @@ class Op:
     kinks: tuple[float, ...] = ()
     kinked: Callable[..., float] | None = None  # what `kinks` are points of; None: the first input
     checkable: bool = True  # False: its rule is not its forward's derivative, on purpose
+    stops_gradient: bool = False  # True: backward goes no further than its output
 
     def __post_init__(self) -> None:
         for field in ("forward", "local_grads"):
@@ -507,6 +510,51 @@ STOP_GRADIENT = Op(
     text="stop({x})",
     formula="∂stop(x)/∂x = 0: the number passes, the gradient stops (JAX's stop_gradient)",
     checkable=False,  # finite differences see the identity
+    stops_gradient=True,  # 0·∞ past it would be nan: nothing goes past it
+)
+
+# -- check: a number passes if it is in range -------------------------------------
+# A loss's guard on its inputs (a probability in [0, 1], a label of ±1) as a
+# node of the graph, so that it runs wherever the graph runs: on every
+# example of every batch under engine.compile, not only while tracing.
+
+
+@dataclass(frozen=True)
+class Range:
+    """What a `check` node lets through: numbers in [low, high], or only those in
+    `exactly`; anything else is a ValueError that starts with `what`."""
+
+    what: str  # "hinge_loss: labels must be -1 or +1"
+    low: float = -math.inf
+    high: float = math.inf
+    exactly: tuple[float, ...] = ()
+
+    def holds(self, x: float) -> bool:
+        return x in self.exactly if self.exactly else self.low <= x <= self.high
+
+    def error(self, x: float) -> ValueError:
+        return ValueError(f"{self.what}, got {x!r}")
+
+    def __str__(self) -> str:  # in a picture's op node: check [0, 1]
+        if self.exactly:
+            return " or ".join(f"{x:g}" for x in self.exactly)
+        return f"[{self.low:g}, {self.high:g}]"
+
+
+def _check(x: float, allowed: Range) -> float:
+    if not allowed.holds(x):
+        raise allowed.error(x)
+    return x
+
+
+CHECK = Op(
+    "check",
+    forward=_check,
+    local_grads=lambda out, x, allowed: (1.0,),
+    symbol="check",
+    notation=lambda x, allowed: x,  # written as what it lets through
+    formula="∂check(x)/∂x = 1: x passes as it is, if it is in range",
+    param=Param("range", choices=(Range("check: expected a number in [-1e9, 1e9]", -1e9, 1e9),)),
 )
 
 # -- sum, dot, dot_const: one node for many terms ---------------------------------

@@ -56,7 +56,10 @@ class Value:
     __array_ufunc__ = None  # numpy scalars hand `np.float64(2) * v` over to Value
 
     def __new__(cls, data: Any, label: str = "") -> Value:
-        return _node(data if type(data) is float else _as_float(data), (), None, None, _checked_label(label))
+        node = _node(data if type(data) is float else _as_float(data), (), None, None, _checked_label(label))
+        if state.new_leaves is not None:  # engine.compile is tracing: a constant made anew
+            state.new_leaves.add(node)
+        return node
 
     @property
     def label(self) -> str:
@@ -333,7 +336,7 @@ def _lift(x: Any) -> Value | None:
         return x
     number = _number(x)
     if number is not None:
-        return _node(number, (), None, None)  # Value(x) without the checks: x is known to be a number
+        return Value(number)
     return None
 
 
@@ -426,7 +429,6 @@ def _sweep(root: Value, seed: Any, into: dict[Value, Any] | None, create_graph: 
     anomaly = state.anomaly
     interior, leaves = _sweep_order(root, _NOTHING_YET if create_graph else 0.0)
     root._g = seed
-    node = root
     steps = dict(FAST_STEPS)  # this sweep's own: an op without a fast step gets its rule, once
     try:
         if not (create_graph or anomaly):  # floats: each op's fast step, else its rule
@@ -435,17 +437,13 @@ def _sweep(root: Value, seed: Any, into: dict[Value, Any] | None, create_graph: 
                     step = steps[node.op]  # type: ignore[index]
                 except KeyError:
                     step = steps[node.op] = _chain_by_rule  # type: ignore[index]
-                step(node, node._g)
+                try:
+                    step(node, node._g)
+                except (ZeroDivisionError, OverflowError):  # Python's floats raise where IEEE gives ±inf
+                    _chain_ieee(node, node._g, check=False)
         else:
             for node in interior:
                 _chain_checked(node, node._g, create_graph, anomaly)
-    except (ZeroDivisionError, OverflowError):
-        _unmark(interior, leaves)
-        assert node.op is not None
-        raise ValueError(
-            f"{node.op.name}: its derivative at {reprlib.repr([p.data for p in node.parents])} is not "
-            f"finite ({node.op.formula})"
-        ) from None
     except BaseException:
         _unmark(interior, leaves)
         raise
@@ -462,8 +460,9 @@ def _sweep(root: Value, seed: Any, into: dict[Value, Any] | None, create_graph: 
                 node._g = None
 
 
-def _chain_by_rule(node: Value, g: float) -> None:
-    """One chain-rule step on floats through the op's `local_grads`."""
+def _chain_by_rule(node: Value, g: float, check: bool = False) -> None:
+    """One chain-rule step on floats through the op's `local_grads` (each share
+    checked for a nan or inf under detect_anomaly)."""
     op, parents, arg = node.op, node.parents, node.arg
     assert op is not None
     if arg is not None:  # fast paths for one and two inputs, as in Value.apply
@@ -474,6 +473,10 @@ def _chain_by_rule(node: Value, g: float) -> None:
         local = op.local_grads(node.data, parents[0].data)
     else:
         local = op.local_grads(node.data, *[p.data for p in parents])
+    if check:
+        local = tuple(local)
+        for parent, d in zip(parents, local, strict=True):
+            _check_finite(g * d, op, node, parent)
     # One derivative per input (tests/test_ops.py checks every rule); strict= costs ~20% here.
     for parent, d in zip(parents, local):  # noqa: B905
         parent._g += g * d
@@ -487,19 +490,37 @@ def _chain_checked(node: Value, g: Any, create_graph: bool, anomaly: bool) -> No
     if create_graph:
         local = op.local_grads(node, *parents) if arg is None else op.local_grads(node, *parents, arg)
     else:
-        data = [p.data for p in parents]
-        local = op.local_grads(node.data, *data) if arg is None else op.local_grads(node.data, *data, arg)
+        try:
+            _chain_by_rule(node, g, check=True)
+        except (ZeroDivisionError, OverflowError):
+            _chain_ieee(node, g, check=True)
+        return
     for parent, d in zip(parents, local, strict=True):
         contribution = g * d
-        if anomaly:
-            _check_finite(contribution, op, node, parent)
         share = parent._g
         parent._g = contribution if share is _NOTHING_YET else share + contribution
 
 
+def _chain_ieee(node: Value, g: float, check: bool) -> None:
+    """The step of a rule whose float arithmetic raised (a division by zero, an
+    overflow), run again as IEEE 754 computes it: ±inf or nan, as PyTorch's
+    backward and engine.compile give, where Python's floats raise."""
+    op, arg = node.op, node.arg
+    assert op is not None
+    xs = [_IEEE(p.data) for p in node.parents]
+    out = _IEEE(node.data)
+    local = op.local_grads(out, *xs) if arg is None else op.local_grads(out, *xs, arg)
+    for parent, d in zip(node.parents, local, strict=True):
+        contribution = g * _number_of(d)
+        if check:
+            _check_finite(contribution, op, node, parent)
+        parent._g += contribution
+
+
 def _sweep_order(root: Value, start: Any) -> tuple[list[Value], list[Value]]:
-    """Every node `root` depends on, each with its scratch slot set to `start`:
-    the computed ones root first, each before its inputs, and the leaves.
+    """Every node `root`'s gradient reaches, each with its scratch slot set to `start`:
+    the computed ones root first, each before its inputs, and the leaves (with
+    the nodes no gradient goes past, `Op.stops_gradient`).
     Allocates nothing per node but the two lists.
 
     A depth-first walk with an explicit stack: a node goes on the stack
@@ -508,7 +529,7 @@ def _sweep_order(root: Value, start: Any) -> tuple[list[Value], list[Value]]:
     """
     order: list[Value] = []
     leaves: list[Value] = []
-    if not root.parents:
+    if not root.parents or root.op.stops_gradient:  # type: ignore[union-attr]
         root._g = start
         return order, [root]
     stack = [root]
@@ -525,9 +546,9 @@ def _sweep_order(root: Value, start: Any) -> tuple[list[Value], list[Value]]:
             stack.append(node)
             for parent in node.parents:
                 if parent._g is None:
-                    if parent.parents:
+                    if parent.parents and not parent.op.stops_gradient:  # type: ignore[union-attr]
                         stack.append(parent)
-                    else:
+                    else:  # a leaf, or a node no gradient goes past (stop_gradient): placed, not run
                         parent._g = start
                         leaves.append(parent)
     except BaseException:  # interrupted: every mark set so far is reachable from root through marks
@@ -565,6 +586,113 @@ def _check_finite(contribution: Any, op: ops.Op, node: Value, parent: Value) -> 
             f"detect_anomaly: backward of {op.name} (node made at {site_of(node)}) "
             f"produced {number!r} for its input {parent!r}"
         )
+
+
+# ---------------------------------------------------------------------------
+# IEEE 754 numbers for the few rules that raise on Python floats: x/0 and an
+# overflowing ** raise there, where IEEE arithmetic (numpy, PyTorch) gives
+# ±inf or nan. Only the step that raised is run again with them.
+
+
+class _IEEE:
+    """A float whose / and ** never raise: they give what IEEE 754 gives."""
+
+    __slots__ = ("x",)
+
+    def __init__(self, x: float) -> None:
+        self.x = x
+
+    def __add__(self, o: Any) -> _IEEE:
+        return _IEEE(self.x + _number_of(o))
+
+    def __radd__(self, o: Any) -> _IEEE:
+        return _IEEE(_number_of(o) + self.x)
+
+    def __sub__(self, o: Any) -> _IEEE:
+        return _IEEE(self.x - _number_of(o))
+
+    def __rsub__(self, o: Any) -> _IEEE:
+        return _IEEE(_number_of(o) - self.x)
+
+    def __mul__(self, o: Any) -> _IEEE:
+        return _IEEE(self.x * _number_of(o))
+
+    def __rmul__(self, o: Any) -> _IEEE:
+        return _IEEE(_number_of(o) * self.x)
+
+    def __truediv__(self, o: Any) -> _IEEE:
+        return _IEEE(_divide(self.x, _number_of(o)))
+
+    def __rtruediv__(self, o: Any) -> _IEEE:
+        return _IEEE(_divide(_number_of(o), self.x))
+
+    def __pow__(self, o: Any) -> _IEEE:
+        return _IEEE(_power(self.x, _number_of(o)))
+
+    def __rpow__(self, o: Any) -> _IEEE:
+        return _IEEE(_power(_number_of(o), self.x))
+
+    def __neg__(self) -> _IEEE:
+        return _IEEE(-self.x)
+
+    def __abs__(self) -> _IEEE:
+        return _IEEE(abs(self.x))
+
+    def __lt__(self, o: Any) -> bool:
+        return self.x < _number_of(o)
+
+    def __le__(self, o: Any) -> bool:
+        return self.x <= _number_of(o)
+
+    def __gt__(self, o: Any) -> bool:
+        return self.x > _number_of(o)
+
+    def __ge__(self, o: Any) -> bool:
+        return self.x >= _number_of(o)
+
+    def __eq__(self, o: object) -> bool:
+        return self.x == _number_of(o)
+
+    def __ne__(self, o: object) -> bool:
+        return self.x != _number_of(o)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _number_of(x: Any) -> float:
+    return x.x if type(x) is _IEEE else x
+
+
+def _divide(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:  # ±inf with the signs' product, or nan for 0/0
+        return math.nan if a == 0.0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _power(a: float, b: float) -> float:
+    odd = float(b).is_integer() and b % 2 == 1
+    try:
+        result = a**b
+    except ZeroDivisionError:  # 0 to a negative power: +inf, or ±inf (0's sign) for an odd one
+        return math.copysign(math.inf, a) if odd else math.inf
+    except OverflowError:
+        return math.copysign(math.inf, a) if odd else math.inf
+    return math.nan if isinstance(result, complex) else result
+
+
+class _OnIEEE:
+    """Ops called inside a rule run again on IEEE numbers: their forward on the floats."""
+
+    def run(self, op: ops.Op, inputs: tuple[Any, ...], arg: Any) -> Any:
+        xs = [_number_of(x) for x in inputs]
+        return _IEEE(op.forward(*xs) if arg is None else op.forward(*xs, arg))
+
+    def where(self, condition: Any, x: Any, y: Any) -> Any:
+        return x if condition else y
+
+
+ops.interpret(_IEEE, _OnIEEE())
 
 
 # ---------------------------------------------------------------------------

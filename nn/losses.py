@@ -17,6 +17,7 @@ from typing import Any
 
 import engine
 from engine import Value
+from engine.ops import CHECK, Range
 from engine.value import lift
 from nn.activations import log_softmax
 
@@ -63,13 +64,27 @@ def binary_cross_entropy(y_true: Any, y_pred: Any) -> Value:
     """
     terms = []
     for t, p in _pairs(y_true, y_pred, "binary_cross_entropy"):
-        if not 0.0 <= p.data <= 1.0:
-            raise ValueError(f"binary_cross_entropy: y_pred must be a probability in [0, 1], got {p.data!r}")
-        label = lift(t).data
-        if not 0.0 <= label <= 1.0:
-            raise ValueError(f"binary_cross_entropy: y_true must be a label in [0, 1], got {label!r}")
+        p = CHECK(p, PROBABILITY)
+        t = _checked(t, LABEL)
         terms.append(-(_clamped_log(p) * t + _clamped_log(1 - p) * (1 - t)))
     return _mean(terms)
+
+
+# What the losses take, checked by a node of the graph (engine.ops.CHECK), so
+# that a compiled loss checks every example of every batch, as eager does.
+PROBABILITY = Range("binary_cross_entropy: y_pred must be a probability in [0, 1]", 0.0, 1.0)
+LABEL = Range("binary_cross_entropy: y_true must be a label in [0, 1]", 0.0, 1.0)
+SIGN = Range("hinge_loss: labels must be -1 or +1", exactly=(-1.0, 1.0))
+
+
+def _checked(t: Any, allowed: Range) -> Any:
+    """A truth as it is, if `allowed` holds it: a number checked now, a Value (an
+    argument of a compiled loss, a number per example) by a check node."""
+    if isinstance(t, Value):
+        return CHECK(t, allowed)
+    if not allowed.holds(lift(t).data):
+        raise allowed.error(lift(t).data)
+    return t
 
 
 _SMALLEST = math.exp(-100)
@@ -84,10 +99,7 @@ def hinge_loss(y_true: Any, scores: Any) -> Value:
     """Mean of max(0, 1 − y·score) for labels y of −1 or +1 (micrograd's demo loss)."""
     terms = []
     for t, s in _pairs(y_true, scores, "hinge_loss"):
-        label = lift(t).data
-        if label not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {label!r}")
-        terms.append((1 - s * t).relu())
+        terms.append((1 - s * _checked(t, SIGN)).relu())
     return _mean(terms)
 
 

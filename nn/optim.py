@@ -14,8 +14,11 @@ numbers either way.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import math
 import numbers
+import reprlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -69,8 +72,21 @@ def _defined_in(cls: type, name: str) -> type:
 
 def _check(name: str, value: float, low: float, high: float = math.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value < high:
-        raise ValueError(f"{name} must be a number in [{low}, {high}), got {value!r}")
-    return float(value)
+        raise ValueError(f"{name} must be a number in [{low}, {high}), got {reprlib.repr(value)}")
+    try:
+        return float(value)
+    except OverflowError:  # an int past ±1.8e308
+        raise ValueError(f"{name} must be a number in [{low}, {high}), got {reprlib.repr(value)}") from None
+
+
+def _commit(params: list[Value], numbers: list[float], *state: tuple[object, str, Any]) -> None:
+    """Write a step's new numbers, and the optimizer's state after it, in one loop
+    that runs in C: Ctrl+C lands before or after it, never half way, so a step is
+    all or nothing (each number is computed first, where an interrupt changes nothing)."""
+    targets = itertools.chain(params, [obj for obj, _, _ in state])
+    names = itertools.chain(itertools.repeat("data", len(params)), [name for _, name, _ in state])
+    values = itertools.chain(numbers, [value for _, _, value in state])
+    collections.deque(map(setattr, targets, names, values), maxlen=0)
 
 
 class SGD(Optimizer):
@@ -90,25 +106,24 @@ class SGD(Optimizer):
         self._buffers: Any = None  # momentum's running g: None until the first step, then one per parameter
 
     def step(self) -> None:
-        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
+        lr, momentum, decay, params = self.lr, self.momentum, self.weight_decay, self.params
         if not (momentum or decay):  # _sgd's rule with nothing else, inline: no call per parameter
-            for p in self.params:
-                p.data -= lr * p.grad
+            _commit(params, [p.data - lr * p.grad for p in params])
             return
         buffers = self._buffers
         if buffers is None:
-            buffers = [None] * len(self.params)
+            buffers = [None] * len(params)
         elif not isinstance(buffers, list):  # step_arrays came first
             buffers = buffers.tolist()
-        for i, p in enumerate(self.params):
-            p.data, buffers[i] = _sgd(p.data, p.grad, buffers[i], lr, momentum, decay)
-        self._buffers = buffers
+        new = [_sgd(p.data, p.grad, b, lr, momentum, decay) for p, b in zip(params, buffers, strict=True)]
+        _commit(params, [w for w, _ in new], (self, "_buffers", [b for _, b in new]))
 
     def step_arrays(self, data: Any, grad: Any) -> Any:
         buffers = self._buffers
         if isinstance(buffers, list):  # eager steps came first (None: momentum has not started)
             buffers = None if buffers[0] is None else _array(buffers)
-        data, self._buffers = _sgd(data, grad, buffers, self.lr, self.momentum, self.weight_decay)
+        data, buffers = _sgd(data, grad, buffers, self.lr, self.momentum, self.weight_decay)
+        _commit([], [], (self, "_buffers", buffers))
         return data
 
 
@@ -150,24 +165,30 @@ class Adam(Optimizer):
         self._m: Any = [0.0] * len(self.params)  # running averages: lists, or arrays after step_arrays
         self._v: Any = [0.0] * len(self.params)
 
-    def _constants(self) -> tuple[float, ...]:
-        self.t += 1
+    def _constants(self, t: int) -> tuple[float, ...]:
         (beta1, beta2) = self.betas
-        step_size = self.lr / (1 - beta1**self.t)
-        correction2_sqrt = (1 - beta2**self.t) ** 0.5
+        step_size = self.lr / (1 - beta1**t)
+        correction2_sqrt = (1 - beta2**t) ** 0.5
         return step_size, correction2_sqrt, beta1, beta2, self.eps, self.weight_decay
 
     def step(self) -> None:
-        constants = self._constants()
+        t = self.t + 1
+        constants = self._constants(t)
         m, v = (x if isinstance(x, list) else x.tolist() for x in (self._m, self._v))
-        for i, p in enumerate(self.params):
-            p.data, m[i], v[i] = _adam(p.data, p.grad, m[i], v[i], *constants)
-        self._m, self._v = m, v
+        new = [_adam(p.data, p.grad, m[i], v[i], *constants) for i, p in enumerate(self.params)]
+        _commit(
+            self.params,
+            [w for w, _, _ in new],
+            (self, "_m", [x for _, x, _ in new]),
+            (self, "_v", [x for _, _, x in new]),
+            (self, "t", t),
+        )
 
     def step_arrays(self, data: Any, grad: Any) -> Any:
-        constants = self._constants()
+        t = self.t + 1
         m, v = (_array(x) if isinstance(x, list) else x for x in (self._m, self._v))
-        data, self._m, self._v = _adam(data, grad, m, v, *constants)
+        data, m, v = _adam(data, grad, m, v, *self._constants(t))
+        _commit([], [], (self, "_m", m), (self, "_v", v), (self, "t", t))
         return data
 
 

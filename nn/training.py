@@ -199,6 +199,7 @@ class ArraySteps(Steps):
         self.data = np.array([p.data for p in self.params])
         self.grad = np.zeros(len(self.params))
         self.every = len(self.read) == len(self.params)  # the usual case: the loss reads every parameter
+        self.stepped = False
 
     def __call__(self, batch: list[int]) -> float:
         self.leaves[self.where_read] = self.data if self.every else self.data[self.read]
@@ -209,9 +210,12 @@ class ArraySteps(Steps):
             self.grad = self.data * 0.0  # zeros, one per parameter
             self.grad[self.read] = grads[self.where_read]
         self.data = self.optimizer.step_arrays(self.data, self.grad)
+        self.stepped = True
         return float(step_loss)
 
     def close(self) -> None:  # (or interrupted): the Values as eager steps would leave them
+        if not self.stepped:  # no step: the Values are as they were, gradients too
+            return
         for p, number, g in zip(self.params, self.data.tolist(), self.grad.tolist(), strict=True):
             p.data, p.grad = number, g
 

@@ -275,9 +275,13 @@ def test_detect_anomaly_forgets_its_nodes_when_it_ends():
 
 
 def test_an_error_mid_sweep_leaves_the_graph_ready_for_the_next_one():
+    def refuse(out, x):
+        raise RuntimeError("this rule refuses")
+
+    refusing = engine.Op("refusing", lambda x: x, refuse, formula="none", symbol="r")
     x = Value(0.0)
-    y = x.sqrt() + x  # d√x/dx is infinite at 0: backward raises
-    with pytest.raises(ValueError, match=r"sqrt: its derivative at \[0\.0\] is not finite"):
+    y = Value.apply(refusing, (x * 2,)) + x
+    with pytest.raises(RuntimeError, match="this rule refuses"):
         y.backward()
     nodes = engine.topological_order(y)
     assert all(node._g is None for node in nodes)
@@ -286,6 +290,27 @@ def test_an_error_mid_sweep_leaves_the_graph_ready_for_the_next_one():
     z = x.sqrt() + x
     z.backward()
     assert x.grad == 0.25 + 1.0
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        # √0's derivative is inf, but only for the constant; w's is 1 (PyTorch: 1)
+        (lambda w: w * Value(0.0).sqrt() + w, 1.0),
+        # 4p³ overflows to inf, as p·p·p·p's derivative does (Python's ** raised OverflowError)
+        (lambda w: (w * 1e300) ** 4, math.inf),
+        # no gradient goes past stop_gradient: not 0·∞ = nan (PyTorch's detach: 1)
+        (lambda w: (w * 1000).exp().stop_gradient() * 0 + w, 1.0),
+        # 0 to a negative power in a derivative: IEEE's inf, not ZeroDivisionError
+        (lambda w: (w - 1.0) ** 0.5, math.inf),
+    ],
+)
+def test_backward_follows_ieee_arithmetic_where_python_floats_raise(make, expected):
+    w = Value(1.0)
+    out = make(w)
+    out.backward()
+    assert w.grad == expected
+    assert engine.gradients(make(w), [w]) == [expected]
 
 
 def test_threads_differentiating_graphs_that_share_parameters_each_get_their_own_gradients():
@@ -374,3 +399,9 @@ def test_no_grad_and_detect_anomaly_are_per_thread_in_any_interleaving():
     y.backward()
     assert x.grad == 6.0
     assert engine.gradients(x * x, [x]) == [6.0]  # switches are all back on, in every thread
+
+
+@pytest.mark.parametrize("walk", [engine.topological_order, engine.zero_grad])
+def test_walks_refuse_what_is_not_a_value_by_name(walk):
+    with pytest.raises(TypeError, match=r"expected Values, got int \(argument 1\)"):
+        walk(Value(1.0), 5)

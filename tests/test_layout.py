@@ -10,7 +10,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).parents[1]
 PACKAGES = ("engine", "nn")
-CORE = {"engine.value", "engine.ops", "engine.graph", "engine.autodiff", "engine.modes"}
+CORE = {"engine.value", "engine.ops", "engine.graph", "engine.autodiff", "engine.modes", "engine.files"}
 # The layers each layer may import, besides itself. engine/__init__ is the facade
 # that gathers them all, and no module of the engine imports it.
 LAYERS = {

@@ -68,3 +68,46 @@ def test_repr_shows_the_settings():
 def test_bad_settings_name_what_was_wrong(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: nn.SGD(ps, lr=0.1),
+        lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: nn.Adam(ps, lr=0.1),
+    ],
+    ids=["sgd", "momentum", "adam"],
+)
+def test_ctrl_c_during_a_step_leaves_every_parameter_stepped_alike(make):
+    """An interrupt lands before a step's numbers are written or after: never half way."""
+    import gc
+    import signal
+
+    params = [Value(1.0) for _ in range(100_000)]
+    for p in params:
+        p.grad = 0.5
+    optimizer = make(params)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    gc.disable()  # no collector callback (hypothesis has one) to catch the interrupt instead
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.23, 0.1)  # again every 0.1 s, should one land in a finalizer
+        with pytest.raises(KeyboardInterrupt):
+            for _ in range(1_000):
+                optimizer.step()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        gc.enable()
+    assert len({p.data for p in params}) == 1  # every parameter took the same steps
+    optimizer.step()  # and the optimizer's own state is whole: it steps on
+    assert len({p.data for p in params}) == 1
+
+
+def test_a_learning_rate_past_float_range_is_a_value_error():
+    with pytest.raises(ValueError, match=r"lr must be a number in \[0\.0, inf\), got 1000000000"):
+        nn.SGD([Value(1.0)], lr=10**400)

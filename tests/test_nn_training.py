@@ -233,5 +233,5 @@ def test_steps_trains_in_a_loop_of_your_own_and_writes_back_when_closed():
 
 def test_fit_refuses_an_optimizer_that_is_not_one():
     net = nn.Neuron(2)
-    with pytest.raises(TypeError, match="optimizer must be an nn.Optimizer .*got list"):
+    with pytest.raises(TypeError, match=r"optimizer must be an nn.Optimizer .*got list"):
         nn.fit(net, X, Y, optimizer=[nn.SGD(net.parameters())], progress=False)

@@ -7,6 +7,7 @@ import pytest
 
 import engine
 from engine import OPS, Value
+from engine.ops import Range
 from engine.testing import gradcheck, gradgradcheck
 from engine.value import FAST_STEPS, backprop
 
@@ -32,6 +33,7 @@ SAMPLES = {
     "sign": [((-0.7,), None), ((1.3,), None)],
     "max": [((1.5, -2.0), None), ((-0.5, 0.25), None)],
     "stop_gradient": [((-0.7,), None)],
+    "check": [((0.5,), Range("p", 0.0, 1.0)), ((-1.0,), Range("x", -10.0, 10.0))],
     "sum": [((1.0, -2.0, 0.5), None), ((3.0,), None)],
     "dot": [((1.0, -2.0, 0.5, 0.25), None), ((2.0, 3.0), None)],
     "dot_const": [((1.0, -2.0), (0.5, 0.25)), ((2.0,), (3.0,))],

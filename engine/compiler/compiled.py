@@ -31,9 +31,11 @@ differs is refused, naming the difference.
 
 from __future__ import annotations
 
+import bisect
 import inspect
 import itertools
 import math
+import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from operator import attrgetter, itemgetter
@@ -41,10 +43,10 @@ from typing import Any, cast
 
 import numpy as np
 
-from engine.compiler.kernels import KERNELS, elementwise, rowwise
+from engine.compiler.kernels import KERNELS, elementwise, rowwise, sum_rows
 from engine.graph import topological_order
-from engine.modes import enable_grad, state
-from engine.ops import Op
+from engine.modes import enable_grad, new_leaves, state
+from engine.ops import Op, fsum
 from engine.value import Value
 
 _DATA = attrgetter("data")
@@ -157,9 +159,9 @@ class _Step:
         if self.kind == "matmul":
             w, x = ins
             return x @ w.reshape(len(self.nodes), -1).T
-        if self.kind == "pairs":
+        if self.kind == "pairs":  # Σ wᵢ·xᵢ row by row, summed as a sum is (exact where it cancels)
             w, x = ins
-            return (w * x).sum(axis=1, keepdims=True)
+            return sum_rows(w * x)
         kernel = KERNELS.get(self.op)
         if kernel is not None and kernel.forward is not None:
             return kernel.forward(*ins) if self.arg is None else kernel.forward(*ins, self.arg)
@@ -249,7 +251,7 @@ class Compiled:
         self.outputs = traced
         self._single = len(traced) == 1 and not self._returns_list
         self._inputs = inputs
-        self._reference = _structure(traced, inputs)
+        self._reference = _structure(traced, inputs, self._made)
         for args in check_args:
             self._check(args, where="check_args")
         self._checked = False
@@ -261,7 +263,7 @@ class Compiled:
         self, example_args: Sequence[Any], record_shapes: bool = False
     ) -> tuple[list[Value], list[Value]]:
         """Run fn eagerly on Values made from one example: its outputs, and the leaves of its arguments."""
-        arrays = self._numbers(example_args, "of the example must be a number or a (nested) list of numbers")
+        arrays = self._numbers(example_args, "one example: a number or a (nested) list of numbers")
         args, inputs = [], []
         for i, array in enumerate(arrays):
             if record_shapes:
@@ -280,8 +282,9 @@ class Compiled:
             args.append(
                 leaves[0] if array.ndim == 0 else np.array(leaves, dtype=object).reshape(array.shape).tolist()
             )
-        with enable_grad():
+        with enable_grad(), new_leaves() as made:
             result = self.fn(*args)
+        self._made = made
         self._returns_list = isinstance(result, (list, tuple))
         outputs = list(result) if self._returns_list else [result]
         for out in outputs:
@@ -296,7 +299,7 @@ class Compiled:
     def _check(self, args: Sequence[Any], where: str) -> None:
         """Trace again on `args` and refuse a graph that differs from the first one."""
         outputs, inputs = self._trace(args)
-        difference = _difference(self._reference, _structure(outputs, inputs))
+        difference = _difference(self._reference, _structure(outputs, inputs, self._made))
         if difference:
             raise ValueError(
                 f"engine.compile: {self._name()} builds a different graph for {where} than for the "
@@ -316,7 +319,7 @@ class Compiled:
         widths = [math.prod(shape) for shape in self._shapes]
         starts = list(itertools.accumulate(widths, initial=0))
         for leaf, i in argument_of.items():
-            block = next(b for b in range(len(widths)) if starts[b] <= i < starts[b + 1])
+            block = bisect.bisect_right(starts, i) - 1  # the argument leaf i belongs to
             where[leaf] = (1 + block, i - starts[block])
         batched = {v: v in argument_of for v in where}
 
@@ -372,9 +375,9 @@ class Compiled:
 
     def __call__(self, *batch: Any) -> Any:
         """fn on every example of the batch: shape (B,), or (B, k) for k outputs."""
-        blocks, _ = self._run(batch, keep=False)
+        blocks, _, rows = self._run(batch, keep=False)
         values = self._output.read(blocks)
-        values = np.broadcast_to(values, (self._rows, values.shape[1])).copy()  # its own, whole batch
+        values = np.broadcast_to(values, (rows, values.shape[1])).copy()  # its own, whole batch
         return values[:, 0] if self._single else values
 
     def backward(self, *batch: Any, reduction: str = "mean") -> float:
@@ -401,22 +404,20 @@ class Compiled:
                 f"backward needs a function that returns one Value (a loss); {self._name()} returns "
                 f"{len(self.outputs)}"
             )
-        blocks, saved = self._run(batch, keep=True, leaves=leaves)
-        rows = self._rows
-        losses = np.broadcast_to(self._output.read(blocks), (rows, 1))
-        total = math.fsum(losses[:, 0].tolist())
+        blocks, saved, rows = self._run(batch, keep=True, leaves=leaves)
+        losses = np.broadcast_to(self._output.read(blocks), (rows, 1))[:, 0].tolist()
+        total = fsum(lambda: losses)
         seed = 1.0 / rows if reduction == "mean" else 1.0
-        anomaly = state.anomaly
-        live = self._sweep(blocks, saved, seed, check=anomaly)
-        if not anomaly and not np.isfinite(live).all():  # again, checking each share: where did it come from?
-            live = self._sweep(blocks, saved, seed, check=True)
+        live = self._sweep(blocks, saved, seed, rows, check=state.anomaly)
         mean = total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
         return mean, live
 
-    def _sweep(self, blocks: list[Any], saved: list[Any], seed: float, check: bool) -> Any:
-        """The backward sweep over the steps, last first: the live Values' gradient."""
+    def _sweep(self, blocks: list[Any], saved: list[Any], seed: float, rows: int, check: bool) -> Any:
+        """The backward sweep over the steps, last first: the live Values' gradient.
+        Non-finite numbers flow through, as in eager backward (IEEE arithmetic);
+        under detect_anomaly (`check`) the first share that is not finite raises."""
         grads = _Gradients(blocks, self._wants)
-        self._output.add(grads, np.full((self._rows, 1), seed))
+        self._output.add(grads, np.full((rows, 1), seed))
         with np.errstate(all="ignore"):
             for step, ins in zip(reversed(self._steps), reversed(saved), strict=True):
                 g = grads.arrays[step.block]
@@ -430,14 +431,15 @@ class Compiled:
                     if share.shape[1] != columns.width:  # sum's local 1.0 stands for each of its inputs
                         share = np.broadcast_to(share, (share.shape[0], columns.width))
                     if check:
-                        _check_share(step, ins, out, share, state.anomaly)
+                        _check_share(step, ins, g, share)
                     columns.add(grads, share)
         return grads.of_live()
 
-    def _run(self, batch: Sequence[Any], keep: bool, leaves: Any = None) -> tuple[list[Any], list[Any]]:
-        arrays = self._arguments(batch)
+    def _run(self, batch: Sequence[Any], keep: bool, leaves: Any = None) -> tuple[list[Any], list[Any], int]:
+        """The steps forward on a batch: every block, what each step read (if `keep`),
+        and how many examples. A call's state is its own: threads may share `self`."""
+        arrays, rows = self._arguments(batch)
         if not self._checked:  # the first batch: the same graph at its first, middle and last example
-            rows = arrays[0].shape[0] if arrays else 1
             for b in sorted({0, rows // 2, rows - 1}):
                 self._check(
                     [a[b].reshape(s).tolist() for a, s in zip(arrays, self._shapes, strict=True)],
@@ -467,11 +469,11 @@ class Compiled:
                 blocks[step.block] = out
                 if keep:
                     saved.append(ins)
-        return blocks, saved
+        return blocks, saved, rows
 
-    def _arguments(self, batch: Sequence[Any]) -> list[Any]:
+    def _arguments(self, batch: Sequence[Any]) -> tuple[list[Any], int]:
         arrays, rows = [], None
-        numbers = self._numbers(batch, "must be an array of numbers, a batch of examples")
+        numbers = self._numbers(batch, "a batch of examples: an array of numbers")
         for i, (array, shape) in enumerate(zip(numbers, self._shapes, strict=True)):
             if array.ndim != 1 + len(shape) or array.shape[1:] != shape:
                 raise ValueError(
@@ -486,8 +488,7 @@ class Compiled:
             if rows == 0:
                 raise ValueError("the batch is empty; expected at least one example")
             arrays.append(array.reshape(rows, -1))
-        self._rows = 1 if rows is None else rows
-        return arrays
+        return arrays, 1 if rows is None else rows
 
     def _numbers(self, args: Sequence[Any], expected: str) -> list[Any]:
         """Each argument as an array of floats, as many as were traced (once there was a trace)."""
@@ -495,15 +496,7 @@ class Compiled:
             raise TypeError(
                 f"{self._name()} was traced with {len(self._shapes)} argument(s), got {len(args)}"
             )
-        arrays = []
-        for i, x in enumerate(args):
-            try:
-                arrays.append(np.asarray(x, dtype=float))
-            except (TypeError, ValueError):
-                raise TypeError(
-                    f"argument {i} ({self._names[i]}) {expected}, got {type(x).__name__}"
-                ) from None
-        return arrays
+        return [_as_numbers(x, f"argument {i} ({self._names[i]})", expected) for i, x in enumerate(args)]
 
     def _name(self) -> str:
         return getattr(self.fn, "__name__", "fn")
@@ -559,27 +552,55 @@ def _make_step(
     return _Step(op, kind, inputs, arg, nodes)
 
 
-def _check_share(step: _Step, ins: list[Any], out: Any, share: Any, anomaly: bool) -> None:
-    """A derivative that is not finite where the numbers are (1/0): a ValueError, as eager backward raises."""
+def _as_numbers(x: Any, where: str, expected: str) -> Any:
+    """`x` as an array of floats, refusing what `Value()` refuses (None, text,
+    complex numbers, ints past float range) and ragged lists, naming the argument."""
+    try:
+        array = np.asarray(x)
+    except ValueError:  # numpy's "inhomogeneous shape"
+        raise ValueError(f"{where} is ragged (rows of different lengths); expected {expected}") from None
+    if array.dtype.kind in "biuf":
+        return array.astype(float)
+    for v in (
+        array.ravel().tolist() if array.dtype.kind == "O" else [array.ravel()[0] if array.size else None]
+    ):
+        if not isinstance(v, numbers.Real):
+            raise TypeError(
+                f"{where} holds a {type(v).__name__}; expected {expected} (real numbers, as Value() "
+                "takes: int, float or numpy scalars)"
+            )
+    try:
+        return array.astype(float)
+    except OverflowError:  # an int past ±1.8e308
+        raise ValueError(
+            f"{where} holds an int too large for a float (the largest is about 1.8e308)"
+        ) from None
+
+
+def _check_share(step: _Step, ins: list[Any], g: Any, share: Any) -> None:
+    """detect_anomaly, backward: the first share that is not finite raises, naming
+    the op and the example (the shares before it, and so `g`, were finite)."""
     bad = ~np.isfinite(share)
     if not bad.any():
         return
     row, col = (int(i) for i in np.argwhere(bad)[0])
-    if anomaly:
-        raise FloatingPointError(
-            f"detect_anomaly: backward of {step.op.name} produced {float(share[row, col])!r} "
-            f"in example {row} (compiled)"
-        )
-    finite = all(np.isfinite(x).all() for x in ins) and np.isfinite(out).all()
-    if finite:
-        raise ValueError(
-            f"{step.op.name}: its derivative at {step.describe(row, col, ins)} is not finite "
-            f"({step.op.formula}) in example {row}"
-        )
+    value = float(share[row, col])
+    if share.shape[0] == 1 and g.shape[0] > 1 and step.kind == "matmul":
+        # ∂/∂W summed over the batch: find the example whose own share is not finite
+        k = len(step.nodes)
+        per_example = g[:, col // (share.shape[1] // k)] * ins[1][:, col % (share.shape[1] // k)]
+        found = np.flatnonzero(~np.isfinite(per_example))
+        row = int(found[0]) if found.size else 0
+    raise FloatingPointError(
+        f"detect_anomaly: backward of {step.op.name} produced {value!r} from {step.describe(row, col, ins)} "
+        f"in example {row} (compiled)"
+    )
 
 
-def _structure(outputs: list[Value], inputs: list[Value]) -> list[Any]:
-    """The graph as records that two traces can be compared by, node by node."""
+def _structure(outputs: list[Value], inputs: list[Value], made: set[Value]) -> list[Any]:
+    """The graph as records that two traces can be compared by, node by node. A
+    leaf is an argument, a Value that existed before the trace (compared by
+    identity: the same parameter), or a constant fn made (compared by number)."""
     order = topological_order(*outputs)
     index = {node: i for i, node in enumerate(order)}
     argument = {leaf: i for i, leaf in enumerate(inputs)}
@@ -588,7 +609,7 @@ def _structure(outputs: list[Value], inputs: list[Value]) -> list[Any]:
         if node in argument:
             records.append(("argument", argument[node]))
         elif node.op is None:
-            records.append(("leaf", node))
+            records.append(("leaf", node, node in made))
         else:
             records.append((node.op, node.arg, tuple(index[p] for p in node.parents)))
     records.append(("outputs", tuple(index[v] for v in outputs)))
@@ -601,8 +622,10 @@ def _difference(reference: list[Any], other: list[Any]) -> str:
         return f"it has {len(other) - 1} nodes where the trace had {len(reference) - 1}"
     for i, (a, b) in enumerate(zip(reference, other, strict=True)):
         if a[0] == "leaf" and b[0] == "leaf":
-            if a[1] is not b[1] and a[1].data != b[1].data:  # a constant fn makes anew each time is the same
-                return f"node {i} is a leaf of {b[1].data!r} where the trace had {a[1].data!r}"
+            (_, va, new_a), (_, vb, new_b) = a, b
+            same = va.data == vb.data or (va.data != va.data and vb.data != vb.data)  # nan is nan here
+            if not (same and new_a and new_b) and va is not vb:
+                return f"node {i} is {_record_text(b)} where the trace had {_record_text(a)}"
         elif a != b:
             return f"node {i} is {_record_text(b)} where the trace had {_record_text(a)}"
     return ""
@@ -613,7 +636,10 @@ def _record_text(record: Any) -> str:
     if kind == "argument":
         return f"argument value {record[1]}"
     if kind == "leaf":
-        return f"a leaf of {record[1].data!r}"
+        _, v, new = record
+        if new:
+            return f"a constant of {v.data!r} made by fn"
+        return f"an existing Value ({v!r} at {id(v):#x})"
     if kind == "outputs":
         return f"outputs {list(record[1])}"
     op, arg, parents = record

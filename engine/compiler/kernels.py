@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 import engine.ops as ops
-from engine.ops import Op, domain_error
+from engine.ops import Op, domain_error, fsum
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,30 @@ def _vpow(a: Any, b: Any) -> Any:
     return _pow(a, b)
 
 
+# A row whose terms are more than this many times the size of their sum has cancelled:
+# it is summed again exactly (math.fsum, eager's sum).
+CANCELLED = 16.0
+
+
+def sum_rows(xs: Any) -> Any:
+    """Σ of each row, as eager's exactly rounded sum gives it: numpy's sum where the
+    terms do not cancel (then within n·2⁻⁴⁹ of it, relative; docs/compile.md), and
+    math.fsum, exactly eager's number, for the rows where they do."""
+    total = xs.sum(axis=1, keepdims=True)
+    cancelled = abs(xs).sum(axis=1) > CANCELLED * abs(total[:, 0])  # nan and inf compare False
+    for row in np.flatnonzero(cancelled).tolist():
+        total[row, 0] = fsum(xs[row].tolist)  # each call a fresh list of the row's terms
+    return total
+
+
+def _check(x: Any, allowed: ops.Range) -> Any:
+    ok = np.isin(x, allowed.exactly) if allowed.exactly else (x >= allowed.low) & (x <= allowed.high)
+    if not ok.all():
+        row, col = (int(i) for i in np.argwhere(~ok)[0])
+        raise ValueError(f"{allowed.error(float(x[row, col]))} in example {row}")
+    return x
+
+
 def _sigmoid(x: Any) -> Any:
     e = np.exp(-abs(x))  # exp of a number <= 0 only, as the float version
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -203,8 +227,9 @@ KERNELS.update(
         ops.STEP: Kernel(lambda x: np.where(x > 0.0, 1.0, 0.0)),
         ops.SIGN: Kernel(lambda x: np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0))),
         ops.MAX: Kernel(lambda a, b: np.where(a >= b, a, b)),
+        ops.CHECK: Kernel(_check),
         # the inputs as the columns of one matrix
-        ops.SUM: Kernel(lambda xs: xs.sum(axis=1, keepdims=True), columns=True),
+        ops.SUM: Kernel(sum_rows, columns=True),
         ops.DOT_CONST: Kernel(lambda ws, cs: ws @ cs.T, columns=True),  # cs: the numbers, a row
         # Σ wᵢ·xᵢ: a group sharing its xs is one X @ Wᵀ (engine.compiler.compiled plans it)
         ops.DOT: Kernel(None, columns=True, contraction=True),
@@ -212,4 +237,4 @@ KERNELS.update(
 )
 
 
-__all__ = ["KERNELS", "Kernel", "check_domain", "elementwise", "register", "rowwise"]
+__all__ = ["KERNELS", "Kernel", "check_domain", "elementwise", "register", "rowwise", "sum_rows"]

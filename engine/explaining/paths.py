@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from typing import Any
 
 from engine.explaining.symbolic import Sym, latex_name
 from engine.ops import Op
@@ -119,9 +120,11 @@ def factors_below(
 
     A backward sweep like `engine.value.backprop`, on named expressions,
     through unlabelled nodes only: each node is visited once all its uses
-    inside the region have passed their share down.
+    inside the region have passed their share down, and its shares are summed
+    then, once (in halves: a node used by n others costs n log n term merges).
     """
-    grads: dict[Value, Sym] = {top: Sym.number(1.0)}
+    shares: dict[Value, list[Sym]] = {top: [Sym.number(1.0)]}
+    grads: dict[Value, Sym] = {}
     sizes: dict[Value, float] = {top: 1.0}  # Σ |product| over the paths down to each node
     via: dict[Value, tuple[Op, ...]] = {top: ()}
     heap = [-index[top]]  # the latest node first: its uses are all done
@@ -141,7 +144,7 @@ def factors_below(
                 f"explain: the derivative of {op.name} at {[a.data for a in args]} "
                 f"is not finite ({op.formula})"
             ) from None
-        g = grads[node]
+        g = grads[node] = _total(shares[node])
         for parent, d in zip(node.parents, local, strict=True):
             if parent not in reaches:
                 continue
@@ -149,20 +152,30 @@ def factors_below(
             sizes[parent] = sizes.get(parent, 0.0) + abs(d.data if isinstance(d, Sym) else d) * sizes[node]
             if not isinstance(contribution, Sym):
                 contribution = Sym.number(contribution)
-            if parent in grads:
-                grads[parent] = grads[parent] + contribution
+            if parent in shares:
+                shares[parent].append(contribution)
             else:
-                grads[parent] = contribution
+                shares[parent] = [contribution]
                 heapq.heappush(heap, -index[parent])
                 if writer.is_named(parent):
                     bottoms.append(parent)
             via[parent] = tuple({id(o): o for o in (*via.get(parent, ()), *via[node], op)}.values())
-    first_met = preorder_in(top, grads, writer)  # factors in the order the inputs are read
+    first_met = preorder_in(top, shares, writer)  # factors in the order the inputs are read
     bottoms.sort(key=first_met.__getitem__)
-    return [Factor(top, b, writer.name(top), writer.name(b), grads[b], via[b], sizes[b]) for b in bottoms]
+    return [
+        Factor(top, b, writer.name(top), writer.name(b), _total(shares[b]), via[b], sizes[b]) for b in bottoms
+    ]
 
 
-def preorder_in(top: Value, region: dict[Value, Sym], writer: Writer) -> dict[Value, int]:
+def _total(terms: list[Sym]) -> Sym:
+    """Σ terms, added in halves: each term is merged log n times, not n times."""
+    if len(terms) == 1:
+        return terms[0]
+    half = len(terms) // 2
+    return _total(terms[:half]) + _total(terms[half:])
+
+
+def preorder_in(top: Value, region: dict[Value, Any], writer: Writer) -> dict[Value, int]:
     """Each node of `region` numbered by when a depth-first walk from top, inputs in order, meets it."""
     seen: dict[Value, int] = {}
     stack = [top]
@@ -176,30 +189,8 @@ def preorder_in(top: Value, region: dict[Value, Sym], writer: Writer) -> dict[Va
     return seen
 
 
-def between(
-    top: Value, bottom: Value, writer: Writer, order: list[Value], index: dict[Value, int]
-) -> set[Value]:
-    """`top` and the unlabelled nodes on the paths from it down to `bottom`."""
-    reaches = {bottom}  # the nodes that depend on bottom, up to top
-    for node in order[index[bottom] + 1 : index[top] + 1]:
-        if any(p in reaches for p in node.parents):
-            reaches.add(node)
-    region, stack = {top}, [top]
-    while stack:
-        for parent in stack.pop().parents:
-            if (
-                parent in reaches
-                and parent not in region
-                and parent is not bottom
-                and not writer.is_named(parent)
-            ):
-                region.add(parent)
-                stack.append(parent)
-    return region
-
-
 def partial_latex(of: str, wrt: str) -> str:
     return rf"\frac{{\partial {latex_name(of)}}}{{\partial {latex_name(wrt)}}}"
 
 
-__all__ = ["Factor", "Writer", "between", "depending_on", "factors_below", "partial_latex"]
+__all__ = ["Factor", "Writer", "depending_on", "factors_below", "partial_latex"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from engine.autodiff import gradients
-from engine.explaining.paths import Factor, Writer, between, factors_below
+from engine.explaining.paths import Factor, Writer, factors_below
 from engine.explaining.symbolic import Sym, number_text
 from engine.graph import topological_order
 from engine.value import Value, sweep_order
@@ -108,12 +108,20 @@ def _forward(output: Value, order: list[Value], writer: Writer) -> list[Step]:
 
 def _backward(output: Value, order: list[Value], writer: Writer) -> list[Step]:
     index = {node: i for i, node in enumerate(order)}
-    everything = set(order)
     grads = dict(zip(order, gradients(output, order), strict=True))
+    # the nodes a named node is below (itself included): only their rules are written out,
+    # so a rule that has no derivative where nothing named needs one (√ of a constant 0) is never run
+    above_named: set[Value] = set()
+    uses: dict[Value, list[Value]] = {}  # node -> each node that reads it, once per input it is
+    for node in order:
+        if writer.is_named(node) or any(p in above_named for p in node.parents):
+            above_named.add(node)
+        for p in node.parents:
+            uses.setdefault(p, []).append(node)
     users: dict[Value, list[Factor]] = {}  # named node -> the factors from its named users down to it
     for node in order:
         if node.op is not None and writer.is_named(node):
-            for factor in factors_below(node, writer, everything, order, index):
+            for factor in factors_below(node, writer, above_named, order, index):
                 users.setdefault(factor.bottom, []).append(factor)
     of = writer.name(output)
     steps: list[Step] = []
@@ -130,7 +138,6 @@ def _backward(output: Value, order: list[Value], writer: Writer) -> list[Step]:
             formula = f"∂{of}/∂{name} = " + " + ".join(f"∂{of}/∂{f.of} · {f.name}" for _, f in factors)
             terms = " + ".join(f"{_factor_number(g)}·{_factor_number(f.value)}" for g, f in factors)
             numbers = f"{terms} = {number_text(grads[node])}"
-        region = {n for f in (f for _, f in factors) for n in between(f.top, node, writer, order, index)}
         steps.append(
             Step(
                 "backward",
@@ -141,13 +148,31 @@ def _backward(output: Value, order: list[Value], writer: Writer) -> list[Step]:
                 grads[node],
                 factors,
                 tuple(pending),
-                tuple((p, m) for m in region for p in m.parents if p in region or p is node),
+                _edges_above(node, uses, writer) if node is not output else (),
             )
         )
         pending = []
     if pending:  # unlabelled nodes the sweep reaches after the last named one (a constant leaf)
         steps[-1] = replace(steps[-1], filled=steps[-1].filled + tuple(pending))
     return steps
+
+
+def _edges_above(
+    node: Value, uses: dict[Value, list[Value]], writer: Writer
+) -> tuple[tuple[Value, Value], ...]:
+    """The edges (input, user) from `node` up to its named users, through the
+    unlabelled nodes folded into its factors: what a backward step goes through.
+    A walk up from the node, each edge once (x·x's twice, as it has two)."""
+    edges, seen, stack = [], {node}, [node]
+    while stack:
+        below = stack.pop()
+        for user in uses.get(below, ()):
+            edges.append((below, user))
+            if user not in seen:
+                seen.add(user)
+                if not writer.is_named(user):
+                    stack.append(user)
+    return tuple(edges)
 
 
 def _edges_into(top: Value, below: set[Value], writer: Writer) -> tuple[tuple[Value, Value], ...]:

@@ -27,7 +27,8 @@ from typing import Any
 
 import engine.viz.style as style
 from engine.autodiff import gradients
-from engine.explaining import Step, walkthrough
+from engine.explaining import Step, number_text, walkthrough
+from engine.files import write_atomically
 from engine.graph import topological_order
 from engine.value import Value
 from engine.viz.graph import draw_all
@@ -61,6 +62,7 @@ class Animation:
                 (self._data_at if step.phase == "forward" else self._grad_at)[node] = frame
         for node in self._order:
             self._data_at.setdefault(node, 0)
+            self._grad_at.setdefault(node, len(self.steps))  # past a stop_gradient: no step reaches it
         # what L.backward() gives, every node
         self._backward = dict(zip(self._order, gradients(output, self._order), strict=True))
 
@@ -131,7 +133,7 @@ class Animation:
             {
                 "text": f"{i}. {'Forward' if s.phase == 'forward' else 'Backward'}: {s.text}",
                 "detail": [
-                    f"{f.name} = {f.formula} = {style.num(f.value)}" for _, f in s.factors if f.of != f.wrt
+                    f"{f.name} = {f.formula} = {number_text(f.value)}" for _, f in s.factors if f.of != f.wrt
                 ],
                 "node": self._ids[s.node],
                 "edges": self._edge_ids(s.edges),
@@ -161,7 +163,9 @@ class Animation:
         svg = re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", "", svg, flags=re.DOTALL).strip()
         state = json.dumps(self._state(), ensure_ascii=True)  # \u escapes only: no "</script>" inside
         state = state.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        title = html.escape(f"Backpropagation step by step: {self.output.label or 'the output'}")
+        title = html.escape(
+            style.printable(f"Backpropagation step by step: {self.output.label or 'the output'}")
+        )
         return _PAGE.format(title=title, svg=svg, state=state, font=FONT, path=PATH, current=CURRENT)
 
     def frames(self, dpi: int = 72) -> list[bytes]:
@@ -213,20 +217,22 @@ class Animation:
         return out.getvalue()
 
     def save(self, path: str | Path) -> Path:
-        """Write the page (``.html``) or the animated GIF (``.gif``); returns the path."""
+        """Write the page (``.html``) or the animated GIF (``.gif``), atomically as
+        `nn.save` writes (`engine.files.write_atomically`); returns the path."""
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix in (".html", ".htm"):
-            path.write_text(self.page(), encoding="utf-8")
+            data = self.page().encode("utf-8")
         elif suffix == ".gif":
-            path.write_bytes(self.gif())
+            data = self.gif()
         else:
             raise ValueError(f"save: expected a path ending in .html or .gif, got {str(path)!r}")
+        write_atomically(path, data)
         return path
 
     def _repr_html_(self) -> str:
         return (
-            f'<iframe srcdoc="{html.escape(self.page(), quote=True)}" '
+            f'<iframe sandbox="allow-scripts" srcdoc="{html.escape(self.page(), quote=True)}" '
             'style="width: 100%; height: 640px; border: 1px solid #ddd"></iframe>'
         )
 

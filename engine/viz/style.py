@@ -174,7 +174,7 @@ def op_text(node: Value) -> str:
         return op.symbol
     if op.param.per_input:  # dot_const's numbers: far too many to print
         return f"{op.symbol} ({len(cast(tuple, arg)):,} numbers)"
-    return f"{op.symbol} {number_text(cast(float, arg))}"
+    return f"{op.symbol} {number_text(arg) if isinstance(arg, float) else arg}"
 
 
 def num(x: float) -> str:
@@ -193,12 +193,19 @@ def html_text(text: str) -> str:
     Backslashes are doubled: dot reads `\\` as one backslash even in HTML-like
     labels, and `\N`, `\G` there as the node's and the graph's names.
     """
+    text = printable(text)
     if len(text) > MAX_TEXT:  # dot fails on a label of about 16k characters
         text = text[: MAX_TEXT - 1] + "…"
     text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\\", "\\\\")
     # "]" right after a tag is a syntax error to dot's HTML-label parser ("<B>]</B>"): an entity is not.
     text = html.escape(text, quote=True).replace("]", "&#93;")
     return text.replace("\t", " ").replace("\n", "<BR/>")
+
+
+def printable(text: str) -> str:
+    """`text` as UTF-8 can hold it: a lone surrogate (half of an emoji, say) is
+    written as its escape, \\udc80, where encoding would fail."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def html_label(text: str) -> str:
