@@ -123,6 +123,9 @@ class Op:
         floats, a recorded node on Values (or named expressions), and on any
         other kind of number what the interpreter registered for it computes."""
         inputs, arg = (args[:-1], args[-1]) if self.param is not None else (args, None)
+        interpreter = _INTERPRETERS.get(type(inputs[0]))
+        if interpreter is not None:  # arrays (engine.compile's rules): the common case there
+            return interpreter.run(self, inputs, arg)
         kind = None
         for x in inputs:
             if hasattr(x, "apply"):  # a Value or a named expression: it records the op

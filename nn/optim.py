@@ -14,8 +14,6 @@ numbers either way.
 
 from __future__ import annotations
 
-import collections
-import itertools
 import math
 import numbers
 import reprlib
@@ -79,16 +77,6 @@ def _check(name: str, value: float, low: float, high: float = math.inf) -> float
         raise ValueError(f"{name} must be a number in [{low}, {high}), got {reprlib.repr(value)}") from None
 
 
-def _commit(params: list[Value], numbers: list[float], *state: tuple[object, str, Any]) -> None:
-    """Write a step's new numbers, and the optimizer's state after it, in one loop
-    that runs in C: Ctrl+C lands before or after it, never half way, so a step is
-    all or nothing (each number is computed first, where an interrupt changes nothing)."""
-    targets = itertools.chain(params, [obj for obj, _, _ in state])
-    names = itertools.chain(itertools.repeat("data", len(params)), [name for _, name, _ in state])
-    values = itertools.chain(numbers, [value for _, _, value in state])
-    collections.deque(map(setattr, targets, names, values), maxlen=0)
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent: w ← w − lr·g.
 
@@ -108,22 +96,38 @@ class SGD(Optimizer):
     def step(self) -> None:
         lr, momentum, decay, params = self.lr, self.momentum, self.weight_decay, self.params
         if not (momentum or decay):  # _sgd's rule with nothing else, inline: no call per parameter
-            _commit(params, [p.data - lr * p.grad for p in params])
+            rest = iter(params)
+            try:
+                for p in rest:  # no call here: Ctrl+C lands between two parameters, never inside one
+                    p.data -= lr * p.grad
+            except KeyboardInterrupt:  # all or nothing: finish the step, then stop
+                for p in rest:
+                    p.data -= lr * p.grad
+                raise
             return
         buffers = self._buffers
         if buffers is None:
             buffers = [None] * len(params)
         elif not isinstance(buffers, list):  # step_arrays came first
             buffers = buffers.tolist()
-        new = [_sgd(p.data, p.grad, b, lr, momentum, decay) for p, b in zip(params, buffers, strict=True)]
-        _commit(params, [w for w, _ in new], (self, "_buffers", [b for _, b in new]))
+        self._buffers, done = buffers, 0
+        # All or nothing, as above: Ctrl+C lands at a call or a loop's end, so between two
+        # parameters' stores (`done` counts them); then the rest are stepped before it goes on.
+        try:
+            for i, p in enumerate(params):
+                p.data, buffers[i] = _sgd(p.data, p.grad, buffers[i], lr, momentum, decay)
+                done = i + 1
+        except KeyboardInterrupt:
+            for i in range(done, len(params)):
+                p = params[i]
+                p.data, buffers[i] = _sgd(p.data, p.grad, buffers[i], lr, momentum, decay)
+            raise
 
     def step_arrays(self, data: Any, grad: Any) -> Any:
         buffers = self._buffers
         if isinstance(buffers, list):  # eager steps came first (None: momentum has not started)
             buffers = None if buffers[0] is None else _array(buffers)
-        data, buffers = _sgd(data, grad, buffers, self.lr, self.momentum, self.weight_decay)
-        _commit([], [], (self, "_buffers", buffers))
+        data, self._buffers = _sgd(data, grad, buffers, self.lr, self.momentum, self.weight_decay)
         return data
 
 
@@ -175,20 +179,22 @@ class Adam(Optimizer):
         t = self.t + 1
         constants = self._constants(t)
         m, v = (x if isinstance(x, list) else x.tolist() for x in (self._m, self._v))
-        new = [_adam(p.data, p.grad, m[i], v[i], *constants) for i, p in enumerate(self.params)]
-        _commit(
-            self.params,
-            [w for w, _, _ in new],
-            (self, "_m", [x for _, x, _ in new]),
-            (self, "_v", [x for _, _, x in new]),
-            (self, "t", t),
-        )
+        self._m, self._v, self.t, params, done = m, v, t, self.params, 0
+        try:  # all or nothing, as SGD's step
+            for i, p in enumerate(params):
+                p.data, m[i], v[i] = _adam(p.data, p.grad, m[i], v[i], *constants)
+                done = i + 1
+        except KeyboardInterrupt:
+            for i in range(done, len(params)):
+                p = params[i]
+                p.data, m[i], v[i] = _adam(p.data, p.grad, m[i], v[i], *constants)
+            raise
 
     def step_arrays(self, data: Any, grad: Any) -> Any:
         t = self.t + 1
         m, v = (_array(x) if isinstance(x, list) else x for x in (self._m, self._v))
-        data, m, v = _adam(data, grad, m, v, *self._constants(t))
-        _commit([], [], (self, "_m", m), (self, "_v", v), (self, "t", t))
+        data, self._m, self._v = _adam(data, grad, m, v, *self._constants(t))
+        self.t = t
         return data
 
 

@@ -152,6 +152,9 @@ class _Step:
 
     def __init__(self, op: Op, kind: str, inputs: list[_Columns], arg: Any, nodes: list[Value]) -> None:
         self.op, self.kind, self.inputs, self.arg, self.nodes = op, kind, inputs, arg, nodes
+        self.kernel = KERNELS.get(op)  # None: the op runs on each example's floats
+        # its rule runs on a whole "each" step's arrays as it is (else: _local_grads decides)
+        self.rule_on_arrays = kind == "each" and self.kernel is not None and self.kernel.rule
         self.block = -1  # where its output goes, set by the plan
         self.wanted = [True] * len(inputs)  # which inputs need a gradient, set by the plan
 
@@ -162,7 +165,7 @@ class _Step:
         if self.kind == "pairs":  # Σ wᵢ·xᵢ row by row, summed as a sum is (exact where it cancels)
             w, x = ins
             return sum_rows(w * x)
-        kernel = KERNELS.get(self.op)
+        kernel = self.kernel
         if kernel is not None and kernel.forward is not None:
             return kernel.forward(*ins) if self.arg is None else kernel.forward(*ins, self.arg)
         if self.kind == "columns":  # no array form: the op on each example's floats
@@ -182,7 +185,11 @@ class _Step:
                 (g.T @ local_w).reshape(1, -1) if wanted[0] else None,  # Σ over the batch, in the product
                 g @ local_x.reshape(k, -1) if wanted[1] else None,
             ]
-        local = self._local_grads(ins, out)
+        if self.rule_on_arrays:
+            op, arg = self.op, self.arg
+            local: Any = op.local_grads(out, *ins) if arg is None else op.local_grads(out, *ins, arg)
+        else:
+            local = self._local_grads(ins, out)
         return [
             None if not want or (type(d) is float and d == 0.0) else g * d
             for d, want in zip(local, wanted, strict=True)
@@ -191,7 +198,7 @@ class _Step:
     def _local_grads(self, ins: list[Any], out: Any) -> list[Any]:
         """The op's `local_grads` on arrays where it runs on them (its kernel says so),
         else on each example's floats: one derivative (array or number) per input."""
-        op, kernel = self.op, KERNELS.get(self.op)
+        op, kernel = self.op, self.kernel
         if self.kind == "columns":  # one node, its inputs the columns of one matrix
             matrix, arg = ins[0], self.nodes[0].arg
             if kernel is None or not kernel.rule:
@@ -560,7 +567,7 @@ def _as_numbers(x: Any, where: str, expected: str) -> Any:
     except ValueError:  # numpy's "inhomogeneous shape"
         raise ValueError(f"{where} is ragged (rows of different lengths); expected {expected}") from None
     if array.dtype.kind in "biuf":
-        return array.astype(float)
+        return array.astype(float, copy=False)
     for v in (
         array.ravel().tolist() if array.dtype.kind == "O" else [array.ravel()[0] if array.size else None]
     ):

@@ -21,7 +21,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -170,26 +170,30 @@ class Animation:
 
     def frames(self, dpi: int = 72) -> list[bytes]:
         """Each frame as a PNG, the step's text above the graph, all of one size (needs Pillow)."""
+        pngs = []
+        for image in self._images(dpi):
+            out = io.BytesIO()
+            image.save(out, format="PNG")
+            pngs.append(out.getvalue())
+        return pngs
+
+    def _images(self, dpi: int = 72) -> Iterator[Any]:
+        """The frames as RGB images, made one at a time: only one is held at once."""
         from PIL import Image, ImageDraw
 
         font, small = _font(16), _font(13)
-        graphs, captions = [], []
-        for frame, state in enumerate(self._state()["steps"]):
-            drawing = self._drawing(frame)
-            drawing.attr(dpi=str(dpi))
-            graph = Image.open(io.BytesIO(drawing.pipe(format="png"))).convert("RGB")
-            lines = [(line, font, "black") for line in _wrap(state["text"], font, graph.width - 20)]
+        states = self._state()["steps"]
+        first = self._graph_image(0, dpi)
+        width, height = first.width + 2, first.height + 2  # a thick edge can add a pixel
+        captions = []
+        for state in states:  # the text above the graph: every frame's, to size the canvas once
+            lines = [(line, font, "black") for line in _wrap(state["text"], font, width - 20)]
             for detail in state["detail"]:
-                lines += [(line, small, "#555555") for line in _wrap(detail, small, graph.width - 20)]
-            graphs.append(graph)
+                lines += [(line, small, "#555555") for line in _wrap(detail, small, width - 20)]
             captions.append(lines)
-        top = 14 + max(sum(f.size + 6 for _, f, _ in lines) for lines in captions)  # the text above the graph
-        width, height = (
-            max(g.width for g in graphs),
-            max(g.height for g in graphs),
-        )  # a thick edge adds a pixel
-        images = []
-        for graph, lines in zip(graphs, captions, strict=True):
+        top = 14 + max(sum(f.size + 6 for _, f, _ in lines) for lines in captions)
+        for frame, lines in enumerate(captions):
+            graph = first if frame == 0 else self._graph_image(frame, dpi)
             canvas = Image.new("RGB", (width, height + top), "white")
             canvas.paste(graph, (0, top))
             draw = ImageDraw.Draw(canvas)
@@ -197,23 +201,42 @@ class Animation:
             for line, f, colour in lines:
                 draw.text((10, y), line, fill=colour, font=f)
                 y += f.size + 6
-            out = io.BytesIO()
-            canvas.save(out, format="PNG")
-            images.append(out.getvalue())
-        return images
+            yield canvas
+
+    def _graph_image(self, frame: int, dpi: int) -> Any:
+        from PIL import Image
+
+        drawing = self._drawing(frame)
+        drawing.attr(dpi=str(dpi))
+        return Image.open(io.BytesIO(drawing.pipe(format="png"))).convert("RGB")
 
     def gif(self) -> bytes:
-        """The frames as one animated GIF (needs Pillow)."""
+        """The frames as one animated GIF (needs Pillow), written frame by frame:
+        each frame is held only while it is encoded, and only what changed from
+        the frame before is stored (as Pillow's own GIF writer does)."""
         try:
-            from PIL import Image
+            from PIL import GifImagePlugin, Image, ImageChops
         except ImportError:
             raise ImportError("a GIF needs Pillow: pip install pillow (the demos extra has it)") from None
-        frames = [
-            Image.open(io.BytesIO(png)).convert("P", palette=Image.Palette.ADAPTIVE) for png in self.frames()
-        ]
-        durations = [2500] + [1600] * (len(frames) - 2) + [5000]  # the last, every gradient, for a while
+        n = len(self.steps) + 1
+        durations = [2500] + [1600] * (n - 2) + [5000]  # the last, every gradient, for a while
         out = io.BytesIO()
-        frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+        previous = None
+        for image, duration in zip(self._images(), durations, strict=True):
+            box = (
+                (0, 0, *image.size) if previous is None else ImageChops.difference(previous, image).getbbox()
+            )
+            box = box or (0, 0, 1, 1)  # nothing changed: one pixel, for the frame's time
+            part = image.crop(box).convert("P", palette=Image.Palette.ADAPTIVE)
+            if previous is None:
+                header, _ = GifImagePlugin.getheader(part, info={"loop": 0, "duration": duration})
+                out.write(b"".join(header))
+            for chunk in GifImagePlugin.getdata(
+                part, offset=box[:2], duration=duration, disposal=1, include_color_table=True
+            ):
+                out.write(chunk)
+            previous = image
+        out.write(b";")  # the GIF's trailer
         return out.getvalue()
 
     def save(self, path: str | Path) -> Path:
