@@ -21,3 +21,20 @@ def alice():
     net = seed_network()
     net.L.backward()
     return net
+
+
+@pytest.fixture
+def term_merges(monkeypatch):
+    """A counter of the terms named expressions merge as they add up (symbolic's _add
+    counted): how the tests show a sum is written in n log n merges, not n²."""
+    import engine.explaining.symbolic as symbolic
+
+    merged = [0]
+    original = symbolic._add
+
+    def counting(a, b, data):
+        merged[0] += sum(len(x.args) if x.kind == symbolic.SUM else 1 for x in (a, b))
+        return original(a, b, data)
+
+    monkeypatch.setattr(symbolic, "_add", counting)
+    return merged
