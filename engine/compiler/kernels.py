@@ -186,9 +186,10 @@ def sum_rows(xs: Any) -> Any:
     terms do not cancel (then within n·2⁻⁴⁹ of it, relative; docs/compile.md), and
     math.fsum, exactly eager's number, for the rows where they do."""
     total = xs.sum(axis=1, keepdims=True)
-    cancelled = abs(xs).sum(axis=1) > CANCELLED * abs(total[:, 0])  # nan and inf compare False
-    for row in np.flatnonzero(cancelled).tolist():
-        total[row, 0] = fsum(xs[row].tolist)  # each call a fresh list of the row's terms
+    cancelled = np.abs(xs).sum(axis=1) > CANCELLED * np.abs(total[:, 0])  # nan and inf compare False
+    if cancelled.any():
+        for row in np.flatnonzero(cancelled).tolist():
+            total[row, 0] = fsum(xs[row].tolist)  # each call a fresh list of the row's terms
     return total
 
 
