@@ -317,3 +317,25 @@ def test_the_walkthrough_grows_linearly_with_the_graph():
         loss = nn.mse_loss([0.0] * 4, model([0.5] * 64))
         costs.append(_calls(lambda loss=loss: walkthrough(loss)))
     assert costs[1] < 5 * costs[0]  # 4× the network: about 4× the work (it was 10×)
+
+
+@needs_dot
+def test_a_gif_lays_the_graph_out_once_and_draws_every_frame_from_that_layout(monkeypatch):
+    """A 178-node MLP's GIF took 362 s and 10 GB: Graphviz laid out and rendered every frame."""
+    image = pytest.importorskip("PIL.Image")
+    net = seed_network()
+    steps = viz.animate(net.L, parameters=[net.w1])
+    calls = []
+    real = viz.Drawing.pipe
+
+    def counting(self, *args, **kwargs):
+        calls.append(kwargs.get("format", args[0] if args else None))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(viz.Drawing, "pipe", counting)
+    gif = image.open(io.BytesIO(steps.gif()))
+    assert calls == ["json"] and gif.n_frames == len(steps) + 1  # one layout, every frame drawn from it
+    frames = [image.open(io.BytesIO(png)).convert("RGB") for png in steps.frames()[:8]]
+    red = tuple(int(viz.PATH[i : i + 2], 16) for i in (1, 3, 5))
+    assert red not in {c for _, c in frames[0].getcolors(1 << 20)}  # before any step: no path drawn
+    assert red in {c for _, c in frames[7].getcolors(1 << 20)}  # a backward step: its edges in red

@@ -33,9 +33,11 @@ from engine.graph import topological_order
 from engine.value import Value
 from engine.viz.graph import draw_all
 from engine.viz.style import COLOURS, FONT, PATH, Drawing
+from engine.viz.xdot import Layout, tag_colours
 
 DATA_INK, GRAD_INK = "#000001", "#000002"  # black to the eye; how the page's script finds the numbers
 CURRENT = "#ffe08a"  # the box of the step's own node
+tag_colours(DATA_INK, GRAD_INK)
 MAX_NODES = 200
 
 
@@ -178,13 +180,14 @@ class Animation:
         return pngs
 
     def _images(self, dpi: int = 72) -> Iterator[Any]:
-        """The frames as RGB images, made one at a time: only one is held at once."""
+        """The frames as RGB images, made one at a time (only one is held at once),
+        all drawn from one layout of the graph (`engine.viz.xdot`)."""
         from PIL import Image, ImageDraw
 
         font, small = _font(16), _font(13)
         states = self._state()["steps"]
-        first = self._graph_image(0, dpi)
-        width, height = first.width + 2, first.height + 2  # a thick edge can add a pixel
+        layout = Layout(self._drawing(None), dpi)  # every number in place, tagged by its ink
+        width, height = layout.size
         captions = []
         for state in states:  # the text above the graph: every frame's, to size the canvas once
             lines = [(line, font, "black") for line in _wrap(state["text"], font, width - 20)]
@@ -193,22 +196,23 @@ class Animation:
             captions.append(lines)
         top = 14 + max(sum(f.size + 6 for _, f, _ in lines) for lines in captions)
         for frame, lines in enumerate(captions):
-            graph = first if frame == 0 else self._graph_image(frame, dpi)
+            step = self.steps[frame - 1] if frame else None
+            hide = {}
+            for node in self._order:
+                inks = {DATA_INK} if self._data_at[node] > frame else set()
+                if self._grad_at[node] > frame:
+                    inks.add(GRAD_INK)
+                hide[self._ids[node]] = inks
+            fill = {} if step is None else {self._ids[step.node]: CURRENT}
+            hot = set() if step is None else set(self._edge_ids(step.edges))
             canvas = Image.new("RGB", (width, height + top), "white")
-            canvas.paste(graph, (0, top))
+            canvas.paste(layout.image(hide, fill, hot, PATH), (0, top))
             draw = ImageDraw.Draw(canvas)
             y = 8
             for line, f, colour in lines:
                 draw.text((10, y), line, fill=colour, font=f)
                 y += f.size + 6
             yield canvas
-
-    def _graph_image(self, frame: int, dpi: int) -> Any:
-        from PIL import Image
-
-        drawing = self._drawing(frame)
-        drawing.attr(dpi=str(dpi))
-        return Image.open(io.BytesIO(drawing.pipe(format="png"))).convert("RGB")
 
     def gif(self) -> bytes:
         """The frames as one animated GIF (needs Pillow), written frame by frame:
