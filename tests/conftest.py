@@ -38,3 +38,43 @@ def term_merges(monkeypatch):
 
     monkeypatch.setattr(symbolic, "_add", counting)
     return merged
+
+
+def count_calls(fn):
+    """How many Python and C function calls fn() makes: a count, not a time, so it
+    repeats on a busy machine (how the tests show a cost grows linearly)."""
+    import sys
+
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def count_lines(fn):
+    """How many lines of Python fn() runs (a loop's line once per pass): a count
+    that sees a loop hidden inside one expression, where count_calls does not."""
+    import sys
+
+    count = 0
+
+    def trace(frame, event, arg):
+        nonlocal count
+        count += event == "line"
+        return trace
+
+    sys.settrace(trace)
+    try:
+        fn()
+    finally:
+        sys.settrace(None)
+    return count

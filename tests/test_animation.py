@@ -13,6 +13,7 @@ from demos.networks import seed_network
 from engine import Value
 from engine.explaining import walkthrough
 from engine.value import sweep_order
+from tests.conftest import count_calls
 
 viz = pytest.importorskip("engine.viz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
@@ -290,32 +291,13 @@ def test_the_notebook_frame_is_sandboxed():
     assert '<iframe sandbox="allow-scripts" srcdoc=' in viz.animate(x * x)._repr_html_()
 
 
-def _calls(fn):
-    """How many Python and C function calls fn() makes: a count, not a time, so it repeats."""
-    import sys
-
-    count = 0
-
-    def profile(frame, event, arg):
-        nonlocal count
-        if event in ("call", "c_call"):
-            count += 1
-
-    sys.setprofile(profile)
-    try:
-        fn()
-    finally:
-        sys.setprofile(None)
-    return count
-
-
 def test_the_walkthrough_grows_linearly_with_the_graph():
     """A 103,021-node MLP took 73 s when each factor's region was found by scanning the node order."""
     costs = []
     for hidden in (4, 16):
         model = nn.MLP(64, [hidden, 4], seed=0)
         loss = nn.mse_loss([0.0] * 4, model([0.5] * 64))
-        costs.append(_calls(lambda loss=loss: walkthrough(loss)))
+        costs.append(count_calls(lambda loss=loss: walkthrough(loss)))
     assert costs[1] < 5 * costs[0]  # 4× the network: about 4× the work (it was 10×)
 
 
