@@ -14,7 +14,7 @@ from pathlib import Path
 from demos.report import Report
 
 # In the order a learner meets them; seed_network is the README's main job.
-DEMOS = ("seed_network", "neuron", "activations", "moons", "digits", "mnist")
+DEMOS = ("seed_network", "neuron", "activations", "moons", "digits", "mnist", "check")
 
 
 def describe(name: str) -> str:

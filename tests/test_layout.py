@@ -18,6 +18,8 @@ LAYERS = {
     "engine.explaining": {"core"},
     "engine.compiler": {"core"},
     "engine.viz": {"core", "engine.explaining"},
+    # gradcheck, strategies, and check_engine's derivations and its picture
+    "engine.testing": {"core", "engine.explaining", "engine.viz"},
 }
 
 
@@ -60,7 +62,7 @@ def project_graph():
 
 
 def layer_of(name: str) -> str:
-    for layer in ("engine.explaining", "engine.compiler", "engine.viz"):
+    for layer in ("engine.explaining", "engine.compiler", "engine.viz", "engine.testing"):
         if name == layer or name.startswith(layer + "."):
             return layer
     return "core"

@@ -7,7 +7,10 @@
     def test_gradients_match_finite_differences(expr):
         gradcheck(*expr)
 
-`gradcheck` needs nothing beyond the standard library; the strategies need
+`check_engine(Value)` checks an autograd engine of your own against
+chainrule (`engine.testing.checker`; `python -m engine.testing my_engine.py:Value`).
+
+`gradcheck` needs nothing beyond the standard library; the strategies and the checker need
 hypothesis (the `test` extra), imported when first used. Installed, chainrule
 registers a strategy for `Value` with hypothesis (its entry point), so
 ``st.from_type(Value)`` and type inference draw Values too.
@@ -22,6 +25,7 @@ from typing import Any
 from engine.autodiff import gradients
 from engine.graph import replay
 from engine.ops import OPS, Op, Param
+from engine.testing.checker import Finding, Report, check_engine
 from engine.value import Value, lift
 from engine.value import sum as vsum
 
@@ -238,3 +242,15 @@ def expressions(
         return output, leaves
 
     return build()
+
+
+__all__ = [
+    "Finding",
+    "GradcheckError",
+    "Report",
+    "check_engine",
+    "expressions",
+    "gradcheck",
+    "gradgradcheck",
+    "values",
+]
