@@ -117,6 +117,10 @@ def learner_engine(bug=""):
                 self.grad = 1.0
             for v in topo if bug == "order" else reversed(topo):  # forward order: users not done yet
                 v._backward()
+            if bug == "stale":  # sums into a hidden total that zeroing .grad does not clear
+                for v in topo:
+                    v._total = getattr(v, "_total", 0.0) + v.grad
+                    v.grad = v._total
 
     V.__qualname__ = f"Value[{bug or 'correct'}]"
     return V
@@ -266,3 +270,9 @@ def test_a_backward_that_walks_every_path_is_stopped_and_reported():
     report = check_engine(PathWalker, seed=0, max_examples=50)
     assert report.ok, str(report)  # its numbers are right
     assert any(f.kind == "limit" and "every path" in f.cause for f in report.findings)
+
+
+def test_stale_gradients_leaking_into_the_next_backward_are_caught():
+    report = check_engine(learner_engine("stale"), seed=0)
+    assert not report.ok
+    assert any(f.kind == "gradient" and "stale" in f.cause for f in report.findings), str(report)
