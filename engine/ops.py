@@ -17,7 +17,9 @@ An `Op` is one record of what the op *is*:
   * ``checkable``: False for an op whose rule is not the derivative of its
     forward on purpose (stop_gradient), which finite differences cannot check,
   * ``stops_gradient``: True for an op whose inputs get no gradient at all
-    (stop_gradient): backward goes no further, as past PyTorch's detach().
+    (stop_gradient): backward goes no further, as past PyTorch's detach(),
+  * ``lecture``: how micrograd's lecture names it in ``v._op`` ('+', '*',
+    '**{n}', 'tanh', 'ReLU'); default its name.
 
 An op is callable, as autograd's ``primitive``: ``SIGMOID(x)`` is its
 forward on floats, records a node on a Value (``Value.apply``), writes
@@ -106,6 +108,7 @@ class Op:
     kinked: Callable[..., float] | None = None  # what `kinks` are points of; None: the first input
     checkable: bool = True  # False: its rule is not its forward's derivative, on purpose
     stops_gradient: bool = False  # True: backward goes no further than its output
+    lecture: str = ""  # micrograd's v._op ("+", "*", "**{n}" with the number); default the name
 
     def __post_init__(self) -> None:
         for field in ("forward", "local_grads"):
@@ -117,6 +120,8 @@ class Op:
             object.__setattr__(self, "text", f"{self.symbol}({{x}})")
         if not self.latex:
             object.__setattr__(self, "latex", rf"\operatorname{{{self.symbol}}}\left({{x}}\right)")
+        if not self.lecture:
+            object.__setattr__(self, "lecture", self.name)
 
     def __call__(self, *args: Any) -> Any:
         """The op on its inputs (then its parameter, if it has one): a float on
@@ -238,6 +243,7 @@ ADD = Op(
     notation=lambda a, b: a + b,
     formula="∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1",
     arity=2,
+    lecture="+",
 )
 MUL = Op(
     "mul",
@@ -247,6 +253,7 @@ MUL = Op(
     notation=lambda a, b: a * b,
     formula="∂(a·b)/∂a = b, ∂(a·b)/∂b = a",
     arity=2,
+    lecture="*",
 )
 # A number operand is kept as the op's parameter, not made into a leaf:
 # `y * 0.999` is one node, as PyTorch treats Python scalars.
@@ -258,6 +265,7 @@ ADD_CONST = Op(
     notation=lambda x, c: x + c,
     formula="∂(x + c)/∂x = 1",
     param=Param("c"),
+    lecture="+",
 )
 MUL_CONST = Op(
     "mul_const",
@@ -267,6 +275,7 @@ MUL_CONST = Op(
     notation=lambda x, c: c * x,
     formula="∂(c·x)/∂x = c",
     param=Param("c"),
+    lecture="*",
 )
 
 # -- pow, vpow ----------------------------------------------------------------
@@ -298,6 +307,7 @@ POW = Op(  # x ** n for a number n
     # negative, fractional, zero and integer exponents
     param=Param("n", choices=(-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)),
     kinks=(0.0,),
+    lecture="**{n}",
 )
 
 
@@ -331,6 +341,7 @@ VPOW = Op(  # a ** b for a Value b
     formula="∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a",
     arity=2,
     kinks=(0.0,),
+    lecture="**",
 )
 
 # -- exp, log, sqrt -------------------------------------------------------------
@@ -439,6 +450,7 @@ RELU = Op(
     formula="f'(x) = 1 if x > 0 else 0",
     activation=True,
     kinks=(0.0,),
+    lecture="ReLU",
 )
 LEAKY_RELU = Op(
     "leaky_relu",

@@ -261,6 +261,45 @@ class Value:
     def is_leaf(self) -> bool:
         return self.op is None
 
+    # -- micrograd's vocabulary, as views over what the node holds ------------------
+    # The lecture's drawing code reads _prev and _op, and it steps backprop by hand
+    # with _backward(); here they are read off `parents` and `op` (no closure).
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The node's distinct inputs, as micrograd keeps them (`parents` is the ordered tuple).
+        A number operand is part of the op here (`x * 2` has one input), not a leaf."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name of the op that made the node: '+', '*', '**2', 'tanh', 'ReLU'; '' for a leaf."""
+        op = self.op
+        if op is None:
+            return ""
+        if "{n}" in op.lecture and isinstance(self.arg, float):
+            return op.lecture.replace("{n}", str(int(self.arg)) if self.arg.is_integer() else repr(self.arg))
+        return op.lecture
+
+    def _backward(self) -> None:
+        """This node's chain-rule step, as micrograd's lecture steps backprop by hand: add
+        self.grad·∂self/∂x to each input's `.grad`, ∂self/∂x by the op table's rule.
+        Called on every node in reverse topological order (after ``o.grad = 1.0``),
+        it is what `backward()` does."""
+        op, parents = self.op, self.parents
+        if op is None:
+            return
+        data: list[Any] = [p.data for p in parents]
+        extra: list[Any] = [] if self.arg is None else [self.arg]
+        local: Any
+        try:
+            local = op.local_grads(self.data, *data, *extra)
+        except (ZeroDivisionError, OverflowError):  # IEEE's inf or nan, as backward() gives
+            ieee = [_IEEE(x) for x in data]
+            local = [_number_of(d) for d in op.local_grads(_IEEE(self.data), *ieee, *extra)]
+        for parent, d in zip(parents, local, strict=True):
+            parent.grad += self.grad * d
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{label})"

@@ -54,6 +54,22 @@ def _rng(seed: Seed) -> random.Random:
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
 
 
+def _activation_of(activation: str | None, nonlin: bool | None) -> str:
+    """The activation asked for by name, or by micrograd's `nonlin` (True: relu,
+    False: linear); neither: micrograd's default, relu."""
+    if nonlin is not None:
+        if not isinstance(nonlin, bool):
+            raise TypeError(f"nonlin must be True or False, got {nonlin!r}")
+        by_nonlin = "relu" if nonlin else "linear"
+        if activation is not None and activation != by_nonlin:
+            raise ValueError(
+                f"activation={activation!r} and nonlin={nonlin} disagree; give one of them "
+                "(nonlin is micrograd's keyword: True is relu, False linear)"
+            )
+        return by_nonlin
+    return "relu" if activation is None else activation
+
+
 def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -219,26 +235,29 @@ class Neuron(Module):
 
     Args:
         nin: how many inputs it takes.
-        activation: a name from `nn.ACTIVATIONS` (default "linear": a = z).
+        activation: a name from `nn.ACTIVATIONS`; default "relu", micrograd's.
         weights, bias: numbers to start from (the documents' examples set
             them); drawn at random (see the module docstring) when omitted.
         seed: an int, a `random.Random` or None, for the random start.
         name: where it sits (a Layer names its neurons N1, N2, ...), or a
             name of yours (``"h1"``): its output is labelled with it, its
             parameters ``h1.w1``, ``h1.b``.
+        nonlin: micrograd's keyword: True is "relu", False "linear".
     """
 
     def __init__(
         self,
         nin: int,
-        activation: str = "linear",
+        activation: str | None = None,
         weights: Sequence[Any] | None = None,
         bias: Any = None,
         seed: Seed = None,
         *,
         name: str = "",
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _count(nin, "nin")
+        activation = _activation_of(activation, nonlin)
         self.activation = check_activation(activation)
         self.name = name
         rng = _rng(seed)
@@ -273,7 +292,7 @@ class Neuron(Module):
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
-        nin, name = config.get("nin"), config.get("activation", "linear")
+        nin, name = config.get("nin"), config.get("activation", "relu")
         act = ACTIVATIONS.get(name) if isinstance(name, str) else None
         if not _is_count(nin) or act is None:
             return None
@@ -301,9 +320,17 @@ class Layer(Module):
     """
 
     def __init__(
-        self, nin: int, nout: int, activation: str = "relu", seed: Seed = None, *, name: str = ""
+        self,
+        nin: int,
+        nout: int,
+        activation: str | None = None,
+        seed: Seed = None,
+        *,
+        name: str = "",
+        nonlin: bool | None = None,
     ) -> None:
         self.nin, self.nout = _count(nin, "nin"), _count(nout, "nout")
+        activation = _activation_of(activation, nonlin)
         rng = _rng(seed)
         self.name = name
         prefix = f"{name}." if name else ""

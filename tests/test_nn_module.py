@@ -116,7 +116,7 @@ def test_default_activations_are_micrograds():
     net = nn.MLP(2, [3, 3, 1])
     assert [layer.activation for layer in net.layers] == ["relu", "relu", "linear"]
     assert nn.Layer(2, 2).activation == "relu"
-    assert nn.Neuron(2).activation == "linear"
+    assert nn.Neuron(2).activation == "relu"  # micrograd's Neuron(nin) is ReLU (was linear before issue 23)
     assert [layer.activation for layer in nn.MLP(2, [3, 1], "tanh").layers] == ["tanh", "tanh"]
     assert [layer.activation for layer in nn.MLP(2, [3, 1], ["tanh", "sigmoid"]).layers] == [
         "tanh",
@@ -224,7 +224,7 @@ def test_load_state_dict_names_the_architecture_on_mismatch():
         (lambda: nn.MLP(2, 3), ValueError, "nouts must be a non-empty list of layer sizes, got 3"),
         (lambda: nn.MLP(2, []), ValueError, "nouts must be a non-empty list"),
         (lambda: nn.MLP(2, b"\x01"), ValueError, r"nouts must be a non-empty list of layer sizes, got b'"),
-        (lambda: nn.Neuron(2)({1, 2}), TypeError, r"LinearNeuron\(2\) takes a list of 2 numbers .*, got set"),
+        (lambda: nn.Neuron(2)({1, 2}), TypeError, r"ReLUNeuron\(2\) takes a list of 2 numbers .*, got set"),
         (lambda: nn.MLP(2, [3, 1], ["relu"]), ValueError, "MLP has 2 layers but 1 activations were given"),
         (lambda: nn.MLP(2, [3, 1], ["relu", []]), ValueError, r"unknown activation \[\]"),
     ],

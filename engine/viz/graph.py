@@ -23,6 +23,7 @@ def draw_dot(
     rankdir: str = "LR",
     parameters: Iterable[Value] = (),
     max_nodes: int | None = 400,
+    format: str = "svg",  # noqa: A002 - micrograd's trace_graph calls it so
 ) -> Drawing:
     """The computation graph that `root` depends on, in the style of micrograd's lecture.
 
@@ -34,6 +35,9 @@ def draw_dot(
         root: the Value to draw the graph of (a loss, say).
         rankdir: "LR" (inputs on the left) or "TB", "RL", "BT".
         parameters: Values to show as parameters (e.g. ``model.parameters()``).
+        format: what `.render(name)` writes ("svg", as micrograd's `draw_dot`;
+            "png", "pdf"); `draw_dot(root, format="svg", rankdir="LR")` is
+            micrograd's call.
         max_nodes: above this many Values the graph is summarised: nodes are
             grouped by the dotted prefix of their labels (`L1.N3.w12` and the
             neuron's own nodes are box `L1.N3`), as finely as fits; a note
@@ -47,7 +51,9 @@ def draw_dot(
     style.check_max_nodes(max_nodes, "draw_dot")
     params = set(parameters)
     order = topological_order(root)
-    g = style.new_drawing(rankdir)
+    if not isinstance(format, str) or not format:
+        raise ValueError(f"draw_dot: format must be an output format such as 'svg' or 'png', got {format!r}")
+    g = style.new_drawing(rankdir, format)
     if max_nodes is None or len(order) <= max_nodes:
         draw_all(g, order, root, params)
     else:

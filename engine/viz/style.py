@@ -126,8 +126,10 @@ def in_edge_id(parent_box: str, box: str, k: int) -> str:
 # Boxes, numbers and text.
 
 
-def new_drawing(rankdir: str) -> Drawing:
+def new_drawing(rankdir: str, format: str = "svg") -> Drawing:  # noqa: A002 - graphviz's own name
+    """An empty drawing in the house style; `.render(name)` writes `format` (SVG, as micrograd's does)."""
     return Drawing(
+        format=format,
         graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": "12"},
         node_attr={"shape": "none", "margin": "0", "fontname": FONT, "fontsize": "11"},
         edge_attr={"fontname": FONT, "fontsize": "10", "arrowsize": "0.7"},
