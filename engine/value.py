@@ -289,14 +289,12 @@ class Value:
         op, parents = self.op, self.parents
         if op is None:
             return
-        data: list[Any] = [p.data for p in parents]
-        extra: list[Any] = [] if self.arg is None else [self.arg]
+        data: list[Any] = [p.data for p in parents] + ([] if self.arg is None else [self.arg])
         local: Any
         try:
-            local = op.local_grads(self.data, *data, *extra)
+            local = op.local_grads(self.data, *data)
         except (ZeroDivisionError, OverflowError):  # IEEE's inf or nan, as backward() gives
-            ieee = [_IEEE(x) for x in data]
-            local = [_number_of(d) for d in op.local_grads(_IEEE(self.data), *ieee, *extra)]
+            local = _ieee_local_grads(self)
         for parent, d in zip(parents, local, strict=True):
             parent.grad += self.grad * d
 
@@ -544,16 +542,25 @@ def _chain_ieee(node: Value, g: float, check: bool) -> None:
     """The step of a rule whose float arithmetic raised (a division by zero, an
     overflow), run again as IEEE 754 computes it: ±inf or nan, as PyTorch's
     backward and engine.compile give, where Python's floats raise."""
-    op, arg = node.op, node.arg
+    op = node.op
     assert op is not None
-    xs = [_IEEE(p.data) for p in node.parents]
-    out = _IEEE(node.data)
-    local = op.local_grads(out, *xs) if arg is None else op.local_grads(out, *xs, arg)
-    for parent, d in zip(node.parents, local, strict=True):
-        contribution = g * _number_of(d)
+    for parent, d in zip(node.parents, _ieee_local_grads(node), strict=True):
+        contribution = g * d
         if check:
             _check_finite(contribution, op, node, parent)
         parent._g += contribution
+
+
+def _ieee_local_grads(node: Value) -> list[float]:
+    """The node's local derivatives on floats, computed as IEEE 754 does (±inf, nan)
+    where Python's floats raise: for the rare rule that divides by zero or overflows."""
+    op, arg = node.op, node.arg
+    assert op is not None
+    xs = [_IEEE(p.data) for p in node.parents]
+    local = (
+        op.local_grads(_IEEE(node.data), *xs) if arg is None else op.local_grads(_IEEE(node.data), *xs, arg)
+    )
+    return [_number_of(d) for d in local]
 
 
 def _sweep_order(root: Value, start: Any) -> tuple[list[Value], list[Value]]:

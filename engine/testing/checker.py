@@ -410,6 +410,14 @@ def _shares(
     return shares
 
 
+def _labelled(plan: _Plan, operations: Sequence[Operation]) -> list[Value]:
+    """The plan in chainrule, each node labelled as the expression names it (x0, y1, out)."""
+    nodes = _build(plan, operations, Value)
+    for k, node in enumerate(nodes):
+        node.label = _name(k, len(plan.leaves), len(nodes) - 1)
+    return nodes
+
+
 def _name(k: int, n_leaves: int, out: int) -> str:
     return f"x{k}" if k < n_leaves else ("out" if k == out else f"y{k - n_leaves + 1}")
 
@@ -589,10 +597,7 @@ def _finding(plan: _Plan, operations: list[Operation], target: _Engine, per_exam
 def _graph(plan: _Plan, operations: list[Operation], target: _Engine) -> list[tuple[Value, float | None]]:
     """The plan in chainrule, labelled x0.. y1.. out, with chainrule's gradients in .grad,
     beside the engine's gradient of each node."""
-    nodes = _build(plan, operations, Value)
-    n_leaves = len(plan.leaves)
-    for k, node in enumerate(nodes):
-        node.label = _name(k, n_leaves, len(nodes) - 1)
+    nodes = _labelled(plan, operations)
     nodes[-1].backward()
     theirs = _build(plan, operations, target.make, target.wrap)
     try:
@@ -631,14 +636,9 @@ def _explanation(plan: _Plan, operations: list[Operation], outcome: _Outcome) ->
         lines.append("where to look: backward itself (the walk over the graph, and how gradients are added)")
     if outcome.kind == "gradient" and outcome.node >= 0:
         try:
-            nodes = _build(plan, operations, Value)
+            nodes = _labelled(plan, operations)
         except (ValueError, ZeroDivisionError, OverflowError):
             return "\n".join(lines)
-        for i, node in enumerate(nodes[: len(plan.leaves)]):
-            node.label = f"x{i}"
-        n_leaves = len(plan.leaves)
-        for k, node in enumerate(nodes[n_leaves:]):
-            node.label = "out" if k == len(plan.steps) - 1 else f"y{k + 1}"
         wrt = nodes[outcome.node]
         if wrt is not nodes[-1]:
             lines += [
