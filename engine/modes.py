@@ -3,7 +3,9 @@
 The switches are per thread, as PyTorch's are: a thread doing inference
 under `no_grad()` leaves another thread's training alone, and threads
 entering and leaving them in any interleaving never leave a switch stuck.
-Value.apply reads one attribute per node for both (`usual`).
+Value.apply reads one attribute per node for both (`usual`); `tracing`
+turns it off too, so that `engine.compile`'s trace goes by the slow path,
+which records.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
-        self.usual = True  # grad_enabled and not anomaly: the one read on the hot path
+        self.usual = True  # grad_enabled, not anomaly, no trace: the one read on the hot path
         # While detect_anomaly() is on: node -> where the user's code created it.
         self.sites: dict[Any, str] = {}
-        # Inside new_leaves(): every leaf Value made in this thread meanwhile.
-        self.new_leaves: set[Any] | None = None
+        # Inside tracing(): what engine.compile's trace records.
+        self.trace: Trace | None = None
 
     def set(self, grad_enabled: bool, anomaly: bool) -> None:
         self.grad_enabled, self.anomaly = grad_enabled, anomaly
-        self.usual = grad_enabled and not anomaly
+        self.usual = grad_enabled and not anomaly and self.trace is None
 
 
 state = _State()
@@ -65,17 +67,43 @@ def _grad_mode(enabled: bool) -> Iterator[None]:
         state.set(previous, state.anomaly)
 
 
+class Trace:
+    """What one run of a function under `tracing()` did, as `engine.compile` needs it.
+
+    Attributes:
+        nodes: every Value made meanwhile (in this thread), in the order made:
+            leaves (`Value(2.0)`, the arguments) and results of ops. The order
+            is topological: a node is made after its inputs.
+        looked: where code first looked at a number computed from the
+            arguments (read `.data` of one, printed one, caught an op's error
+            on one), in words; None if nothing did. Then the graph cannot
+            depend on the arguments' numbers: only Python code that sees a
+            number can choose a node by it.
+        dry: the ops compute no numbers (every result is 0.0): a trace of
+            the graph's shape alone, right only while nothing looks.
+    """
+
+    def __init__(self, dry: bool = False) -> None:
+        self.nodes: list[Any] = []
+        self.looked: str | None = None
+        self.dry = dry
+
+    def saw(self, what: str) -> None:
+        if self.looked is None:
+            self.looked = f"{what} at {caller_site()}"
+
+
 @contextmanager
-def new_leaves() -> Iterator[set[Any]]:
-    """The leaf Values made (in this thread) inside the block, as a set filled as
-    they are made: how `engine.compile` tells the constants a traced function
-    makes anew from the Values it reads, which exist before it runs."""
-    previous, made = state.new_leaves, set[Any]()
-    state.new_leaves = made
+def tracing(dry: bool = False) -> Iterator[Trace]:
+    """Record a `Trace` of the block (in this thread): how `engine.compile` traces."""
+    previous, trace = state.trace, Trace(dry)
+    state.trace = trace
+    state.set(state.grad_enabled, state.anomaly)
     try:
-        yield made
+        yield trace
     finally:
-        state.new_leaves = previous
+        state.trace = previous
+        state.set(state.grad_enabled, state.anomaly)
 
 
 def is_grad_enabled() -> bool:

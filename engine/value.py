@@ -57,8 +57,8 @@ class Value:
 
     def __new__(cls, data: Any, label: str = "") -> Value:
         node = _node(data if type(data) is float else _as_float(data), (), None, None, _checked_label(label))
-        if state.new_leaves is not None:  # engine.compile is tracing: a constant made anew
-            state.new_leaves.add(node)
+        if state.trace is not None:  # engine.compile is tracing: a constant made anew
+            state.trace.nodes.append(node)
         return node
 
     @property
@@ -100,36 +100,23 @@ class Value:
         leaf; under `detect_anomaly()` a nan or inf result raises, naming the
         op and the caller's line.
         """
-        # Fast paths for one and two inputs: the common case, worth ~40% here.
-        # (_chain_by_rule has the same three for the rules; a helper shared
-        # by both cost ~30% of forward and backward, one more call per node.)
-        if arg is not None:  # a number operand (add_const, mul_const, pow), or dot_const's numbers
-            if len(parents) == 1:
-                data = op.forward(parents[0].data, arg)
+        if state.usual:  # gradients on, anomaly off, no trace: one read of this thread's switches
+            # Fast paths for one and two inputs: the common case, worth ~40% here.
+            # (_chain_by_rule has the same three for the rules; a helper shared
+            # by both cost ~30% of forward and backward, one more call per node.)
+            if arg is not None:  # a number operand (add_const, mul_const, pow), or dot_const's numbers
+                if len(parents) == 1:
+                    data = op.forward(parents[0].data, arg)
+                else:
+                    data = op.forward(*map(_DATA, parents), arg)
+            elif len(parents) == 2:
+                data = op.forward(parents[0].data, parents[1].data)
+            elif len(parents) == 1:
+                data = op.forward(parents[0].data)
             else:
-                data = op.forward(*map(_DATA, parents), arg)
-        elif len(parents) == 2:
-            data = op.forward(parents[0].data, parents[1].data)
-        elif len(parents) == 1:
-            data = op.forward(parents[0].data)
-        else:
-            data = op.forward(*map(_DATA, parents))
-        if state.usual:  # gradients on, anomaly off: one read of this thread's switches
+                data = op.forward(*map(_DATA, parents))
             return _node(data, parents, op, arg)
-        # Under no_grad() the result is a constant.
-        out = _node(data, parents, op, arg) if state.grad_enabled else _node(data, (), None, None)
-        if state.anomaly:
-            site = caller_site()
-            if not math.isfinite(data):
-                # reprlib: a 784-input dot is shown by its first few numbers
-                inputs = reprlib.repr([p.data for p in parents]) + (
-                    "" if op.param is None else f" with {op.param.name}={reprlib.repr(arg)}"
-                )
-                raise FloatingPointError(
-                    f"detect_anomaly: {op.name} produced {data!r} from {inputs} at {site}"
-                )
-            state.sites[out] = site
-        return out
+        return _apply_unusual(op, parents, arg)
 
     # -- operators: primitives, and rewrites onto them ----------------------
     # A number operand is not made into a leaf: it becomes the parameter of
@@ -313,6 +300,42 @@ _new = object.__new__
 _DATA = attrgetter("data")  # a node's number, in C: faster than a comprehension over 784 inputs
 
 
+# -- tracing (engine.compile) ---------------------------------------------------
+# A traced function's graph can depend on its arguments' numbers only if some
+# Python code looks at one. So while tracing, the arguments and every node
+# computed from them are `_Traced`: the same node, whose number, read while
+# tracing by any code but the ops (which read the slot), tells the trace
+# (modes.Trace.looked).
+
+_NUMBER = cast(Any, Value.__dict__["data"])  # the slot itself, under _Traced's property
+_NUMBER_OF = _NUMBER.__get__  # a node's number read from its slot, in C
+
+
+def _read_number(node: Value) -> float:
+    trace = state.trace
+    if trace is not None:
+        trace.saw("a number computed from the arguments was read")
+    return cast(float, _NUMBER_OF(node))
+
+
+class _Traced(Value):
+    """A node made from a traced function's arguments (see above); otherwise a Value."""
+
+    __slots__ = ()
+    data = property(_read_number, _NUMBER.__set__)
+
+
+_Traced.__name__ = _Traced.__qualname__ = "Value"  # what messages that name a type say (it is one)
+
+
+def trace_input(x: float, label: str) -> Value:
+    """A leaf for one number of a traced function's argument: inside `modes.tracing()`,
+    reading its number, or that of any node computed from it, is recorded."""
+    node = Value(x, label)
+    node.__class__ = _Traced
+    return node
+
+
 def _node(
     data: float,
     parents: tuple[Value, ...],
@@ -331,6 +354,39 @@ def _node(
     node.arg = arg
     node._g = None
     return node
+
+
+def _apply_unusual(op: ops.Op, parents: tuple[Value, ...], arg: Any) -> Value:
+    """`Value.apply` under no_grad(), detect_anomaly() or a trace (`modes.tracing`)."""
+    trace = state.trace
+    numbers = list(map(_NUMBER_OF, parents))  # (the slot itself: a trace watches other readers)
+    try:
+        if trace is not None and trace.dry:  # the graph's shape alone
+            data = 0.0
+        else:
+            data = op.forward(*numbers) if arg is None else op.forward(*numbers, arg)
+    except Exception:
+        if trace is not None:  # a function that catches this chooses by a number
+            trace.saw(f"{op.name} raised an error (it depends on the numbers)")
+        raise
+    # Under no_grad() the result is a constant.
+    out = _node(data, parents, op, arg) if state.grad_enabled else _node(data, (), None, None)
+    if trace is not None:  # engine.compile is tracing: record the node, watch its number
+        if _Traced in map(type, parents):
+            out.__class__ = _Traced
+            if out.op is None:  # no_grad(): a constant of this example's number
+                trace.saw("a result computed from the arguments under no_grad() became a constant")
+        trace.nodes.append(out)
+    if state.anomaly:
+        site = caller_site()
+        if not math.isfinite(data):
+            # reprlib: a 784-input dot is shown by its first few numbers
+            inputs = reprlib.repr(numbers) + (
+                "" if op.param is None else f" with {op.param.name}={reprlib.repr(arg)}"
+            )
+            raise FloatingPointError(f"detect_anomaly: {op.name} produced {data!r} from {inputs} at {site}")
+        state.sites[out] = site
+    return out
 
 
 def _checked_label(text: Any) -> str:
@@ -843,5 +899,6 @@ __all__ = [
     "lift",
     "sum",
     "sweep_order",
+    "trace_input",
     "weighted_sum",
 ]

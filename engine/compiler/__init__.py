@@ -16,5 +16,6 @@ except ImportError as error:  # pragma: no cover - the suite runs with numpy
 
 from engine.compiler.compiled import Compiled, SlowOpWarning, compile
 from engine.compiler.kernels import KERNELS, Kernel, register
+from engine.compiler.training import Training
 
-__all__ = ["KERNELS", "Compiled", "Kernel", "SlowOpWarning", "compile", "register"]
+__all__ = ["KERNELS", "Compiled", "Kernel", "SlowOpWarning", "Training", "compile", "register"]

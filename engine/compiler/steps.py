@@ -1,0 +1,334 @@
+"""The pieces of a compiled plan: where each node's numbers are (`Columns`),
+one numpy operation over many nodes (`Step`), and the backward sweep's running
+sums (`Gradients`).
+
+Blocks are 2-D arrays, one row per example (or a single row, for numbers that
+are the same for every example); each node of the graph is one column of one
+block. Block 0 holds the live Values (`LIVE`: the parameters, read on every
+call), then one block per argument, then one per step. All of a plan's blocks
+have one dtype (float64 or float32).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from engine.compiler.kernels import KERNELS, elementwise, rowwise, sum_rows
+from engine.ops import Op
+from engine.value import Value
+
+LIVE = 0
+Location = tuple[int, int]  # (block, column): where one node's numbers are
+
+
+def _index(cols: Any) -> slice | np.ndarray:
+    """Columns as a slice where they are evenly spaced (reading them copies nothing),
+    else as an index array."""
+    n = len(cols)
+    if n == 1:
+        return slice(int(cols[0]), int(cols[0]) + 1)
+    step = int(cols[1] - cols[0])
+    if step > 0 and (n == 2 or bool((np.diff(cols) == step).all())):
+        return slice(int(cols[0]), int(cols[-1]) + 1, None if step == 1 else step)
+    return cast(np.ndarray, cols)
+
+
+class Columns:
+    """An input of a step: columns of blocks, side by side.
+
+    `parts` are runs of one block each: (block, index, width, unique), the
+    index a slice where the columns are evenly spaced (a layer's outputs, a
+    layer's biases), else an index array. `grid` is set where the columns are
+    a k × n matrix whose rows are evenly spaced runs of one block (a layer's
+    weights, neuron after neuron): read as a strided view, no copy.
+    """
+
+    def __init__(self, runs: Sequence[tuple[int, Any]]) -> None:
+        self.parts: list[tuple[int, slice | np.ndarray, int, bool | None]] = []
+        for block, cols in runs:
+            index = _index(cols)
+            self.parts.append((block, index, len(cols), True if isinstance(index, slice) else None))
+        self.width = sum(part[2] for part in self.parts)
+        self.grid: tuple[int, int, int, int] | None = None  # start, rows, width, row stride
+
+    @classmethod
+    def of(cls, nodes: Sequence[Value], live: dict[Value, int], where: dict[Value, Location]) -> Columns:
+        """Where `nodes` are: `live` numbers the live Values, `where` places the others."""
+        cols = list(map(live.get, nodes, itertools.repeat(-1)))
+        if -1 not in cols:  # all live (a layer's weights): one run, found in C
+            return cls([(LIVE, np.array(cols, dtype=np.intp))])
+        locations = [(LIVE, c) if c >= 0 else where[v] for v, c in zip(nodes, cols, strict=True)]
+        return cls(
+            [
+                (block, np.array([c for _, c in run], dtype=np.intp))
+                for block, run in itertools.groupby(locations, key=lambda at: at[0])
+            ]
+        )
+
+    def find_grid(self, rows: int) -> None:
+        """Set `grid` if these columns are `rows` evenly spaced runs of one block."""
+        if len(self.parts) != 1 or self.width % rows:
+            return
+        block, index, _, _ = self.parts[0]
+        cols = np.arange(index.start, index.stop, index.step) if isinstance(index, slice) else index
+        matrix = cols.reshape(rows, -1)
+        n = matrix.shape[1]
+        if n > 1 and not (np.diff(matrix, axis=1) == 1).all():
+            return
+        stride = int(matrix[1, 0] - matrix[0, 0]) if rows > 1 else n
+        if stride < n or (rows > 2 and not (np.diff(matrix[:, 0]) == stride).all()):
+            return
+        if block == LIVE:
+            self.grid = (int(matrix[0, 0]), rows, n, stride)
+
+    def read(self, blocks: list[Any]) -> Any:
+        if len(self.parts) == 1:
+            block, index, _, _ = self.parts[0]
+            return blocks[block][:, index]
+        arrays = [blocks[block][:, index] for block, index, _, _ in self.parts]
+        rows = max(a.shape[0] for a in arrays)
+        return np.concatenate([np.broadcast_to(a, (rows, a.shape[1])) for a in arrays], axis=1)
+
+    def read_matrix(self, blocks: list[Any], rows: int) -> Any:
+        """These columns as a `rows` × n matrix (a layer's weights): a view where they are a grid."""
+        if self.grid is not None:
+            return grid_view(blocks[LIVE][0], self.grid)
+        return self.read(blocks).reshape(rows, -1)
+
+    def add(self, grads: Gradients, contribution: Any) -> None:
+        """Add `contribution` (rows × width) to the gradients of these columns."""
+        if len(self.parts) == 1:
+            grads.add(*self._part(0), contribution)
+            return
+        start = 0
+        for i in range(len(self.parts)):
+            block, index, width, unique = self._part(i)
+            grads.add(block, index, width, unique, contribution[:, start : start + width])
+            start += width
+
+    def _part(self, i: int) -> tuple[int, slice | np.ndarray, int, bool]:
+        """Part i, knowing whether its columns are distinct (found the first time it is asked:
+        a layer's weights, added to as a grid, never ask)."""
+        block, index, width, unique = self.parts[i]
+        if unique is None:
+            unique = len(np.unique(cast(np.ndarray, index))) == width
+            self.parts[i] = (block, index, width, unique)
+        return block, index, width, unique
+
+    def add_matrix(self, grads: Gradients, contribution: Any) -> None:
+        """Add a matrix read by `read_matrix` (k × n) to these columns' gradients."""
+        if self.grid is not None:
+            grads.add_grid(self.grid, contribution)
+        else:
+            self.add(grads, contribution.reshape(1, -1))
+
+
+def grid_view(row: Any, grid: tuple[int, int, int, int]) -> Any:
+    """The k × n matrix of a 1-D array's evenly spaced runs, as a view (writeable if `row` is)."""
+    start, k, n, stride = grid
+    return as_strided(row[start:], shape=(k, n), strides=(stride * row.itemsize, row.itemsize))
+
+
+class Gradients:
+    """The backward sweep's running sums, block by block. A block's array is
+    the first share that arrives when it covers the whole block (a layer's
+    does), else zeros it is added to; the live Values' shares go into one
+    array, by slices and views where the plan has them, else kept and summed
+    once at the end (np.bincount)."""
+
+    def __init__(self, blocks: list[Any], wants: list[bool], dtype: Any) -> None:
+        self.blocks, self.wants, self.dtype = blocks, wants, dtype
+        self.arrays: list[Any] = [None] * len(blocks)
+        self.live: list[tuple[Any, Any]] = []  # (columns, numbers) read out of order
+        self.live_in_order = np.zeros(blocks[LIVE].shape[1], dtype=dtype)
+
+    def add(self, block: int, index: slice | np.ndarray, width: int, unique: bool, part: Any) -> None:
+        if not self.wants[block]:  # an argument: no gradient wanted
+            return
+        if part.dtype is not self.dtype:  # (a kind's dtype is one object: `is` is the quick test)
+            part = part.astype(self.dtype, copy=False)
+        shape = self.blocks[block].shape
+        if shape[0] == 1 and part.shape[0] != 1:  # the same for every example: sum over the batch
+            part = part.sum(axis=0, keepdims=True)
+        if block == LIVE:
+            if index.__class__ is slice:
+                self.live_in_order[index] += part[0]
+            else:
+                self.live.append((index, part[0]))
+            return
+        g = self.arrays[block]
+        if g is None:
+            if (
+                index.__class__ is slice and index == slice(0, shape[1]) and part.shape == shape
+            ):  # the whole block: it is the sum so far
+                self.arrays[block] = part if part.flags.writeable else part.copy()
+                return
+            g = self.arrays[block] = np.zeros(shape, dtype=self.dtype)
+        if unique:
+            g[:, index] += part
+        else:  # one node read twice (x·x): add.at adds both (numpy's stubs take no slice there; numpy does)
+            np.add.at(g, cast(Any, (slice(None), index)), part)
+
+    def add_grid(self, grid: tuple[int, int, int, int], part: Any) -> None:
+        view = grid_view(self.live_in_order, grid)
+        view += part
+
+    def of_live(self) -> Any:
+        """The live Values' gradient, one number each."""
+        if not self.live:
+            return self.live_in_order
+        columns, numbers = zip(*self.live, strict=True)
+        n = len(self.live_in_order)
+        summed = np.bincount(np.concatenate(columns), weights=np.concatenate(numbers), minlength=n)
+        return self.live_in_order + summed.astype(self.dtype, copy=False)
+
+
+class Step:
+    """One numpy operation: `op` on k nodes side by side.
+
+    kind "each": input i of the k nodes is a block of k columns (an op of
+    fixed arity); "columns": one node whose inputs are the columns of one
+    matrix (sum, dot_const); "matmul": k contraction nodes sharing their
+    second half, X @ Wᵀ; "pairs": one contraction node whose halves both
+    depend on the example, Σ W·X row by row.
+    """
+
+    def __init__(self, op: Op, kind: str, inputs: list[Columns], arg: Any, nodes: list[Value]) -> None:
+        self.op, self.kind, self.inputs, self.arg, self.nodes = op, kind, inputs, arg, nodes
+        self.kernel = KERNELS.get(op)  # None: the op runs on each example's floats
+        # its rule runs on a whole "each" step's arrays as it is (else: _local_grads decides)
+        self.rule_on_arrays = kind == "each" and self.kernel is not None and self.kernel.rule
+        self.block = -1  # where its output goes, set by the plan
+        self.wanted = [True] * len(inputs)  # which inputs need a gradient, set by the plan
+        if kind == "matmul":
+            inputs[0].find_grid(len(nodes))
+
+    def read(self, blocks: list[Any]) -> list[Any]:
+        """This step's inputs, from the blocks."""
+        if self.kind == "matmul":
+            w, x = self.inputs
+            return [w.read_matrix(blocks, len(self.nodes)), x.read(blocks)]
+        return [columns.read(blocks) for columns in self.inputs]
+
+    def forward(self, ins: list[Any]) -> Any:
+        if self.kind == "matmul":
+            w, x = ins
+            return x @ w.T
+        if self.kind == "pairs":  # Σ wᵢ·xᵢ row by row, summed as a sum is (exact where it cancels)
+            w, x = ins
+            return sum_rows(w * x)
+        kernel = self.kernel
+        if kernel is not None and kernel.forward is not None:
+            return kernel.forward(*ins) if self.arg is None else kernel.forward(*ins, self.arg)
+        if self.kind == "columns":  # no array form: the op on each example's floats
+            return rowwise(self.op.forward, ins[0], self.nodes[0].arg)
+        return elementwise(self.op.forward, ins, self.arg, 1)[0]
+
+    def backward(self, ins: list[Any], out: Any, g: Any, wanted: list[bool]) -> list[Any]:
+        """g·∂out/∂input for each wanted input (None for the others), by the op's
+        `local_grads` on arrays. A matmul's first share is its weights' k × n matrix."""
+        if self.kind in ("matmul", "pairs"):
+            w, x = ins
+            local_w, local_x = self.op.local_grads(out, w, x)  # dot's: ∂/∂w = x, ∂/∂x = w
+            if self.kind == "pairs":
+                return [g * local_w if wanted[0] else None, g * local_x if wanted[1] else None]
+            return [
+                (local_w.T @ g).T if wanted[0] else None,  # Σ over the batch, in the product (Xᵀg: faster)
+                g @ local_x if wanted[1] else None,
+            ]
+        if self.rule_on_arrays:
+            op, arg = self.op, self.arg
+            local: Any = op.local_grads(out, *ins) if arg is None else op.local_grads(out, *ins, arg)
+        else:
+            local = self._local_grads(ins, out)
+        return [
+            None if not want or (type(d) is float and d == 0.0) else g * d
+            for d, want in zip(local, wanted, strict=True)
+        ]
+
+    def _local_grads(self, ins: list[Any], out: Any) -> list[Any]:
+        """The op's `local_grads` on arrays where it runs on them (its kernel says so),
+        else on each example's floats: one derivative (array or number) per input."""
+        op, kernel = self.op, self.kernel
+        if self.kind == "columns":  # one node, its inputs the columns of one matrix
+            matrix, arg = ins[0], self.nodes[0].arg
+            if kernel is None or not kernel.rule:
+                rows = max(matrix.shape[0], out.shape[0])
+                both = np.concatenate(
+                    [np.broadcast_to(out, (rows, 1)), np.broadcast_to(matrix, (rows, matrix.shape[1]))],
+                    axis=1,
+                )
+                return [rowwise(op.local_grads, both, arg)]
+            columns = [matrix[:, j : j + 1] for j in range(matrix.shape[1])]
+            local = op.local_grads(out, *columns) if arg is None else op.local_grads(out, *columns, arg)
+            if all(type(d) is float for d in local):
+                return [np.array(local, dtype=matrix.dtype).reshape(1, -1)]
+            rows = matrix.shape[0]
+            return [
+                np.concatenate(
+                    [np.broadcast_to(np.asarray(d, dtype=matrix.dtype), (rows, 1)) for d in local], axis=1
+                )
+            ]
+        if kernel is None or not kernel.rule:
+            return elementwise(op.local_grads, [out, *ins], self.arg, len(ins))
+        return list(op.local_grads(out, *ins) if self.arg is None else op.local_grads(out, *ins, self.arg))
+
+    def describe(self, row: int, col: int, ins: list[Any]) -> str:
+        """The inputs of node `col` in example `row`, for an error message."""
+        if self.kind == "each":
+            numbers = [float(x[min(row, x.shape[0] - 1), col]) for x in ins]
+        else:  # a matrix of inputs: its first few
+            numbers = [float(v) for v in ins[-1][min(row, ins[-1].shape[0] - 1), :4]]
+        return repr(numbers)
+
+
+def group_key(node: Value, depth: int, batched: Any) -> tuple[Any, ...]:
+    """Nodes with the same key run as one step; the key starts with the depth.
+    `batched(v, False)` says whether v changes from example to example."""
+    op, parents = node.op, node.parents
+    assert op is not None
+    kernel = KERNELS.get(op)
+    if kernel is not None and kernel.contraction:
+        n = len(parents) // 2
+        halves = parents[:n], parents[n:]
+        for w, x in (halves, halves[::-1]):
+            if not any(map(batched, w, itertools.repeat(False))):  # the same for every example: X @ Wᵀ
+                return (depth, op, "matmul", tuple(map(id, x)), halves[0] is w)
+        return (depth, op, "pairs", id(node))
+    if op.arity is None:  # any number of inputs: one node a step, its inputs as columns
+        return (depth, op, "columns", id(node))
+    if op.param is not None and not isinstance(node.arg, float):
+        return (depth, op, "each", id(node))
+    return (depth, op, "each", len(parents), tuple(batched(p, False) for p in parents))
+
+
+def make_step(
+    key: tuple[Any, ...], nodes: list[Value], live: dict[Value, int], where: dict[Value, Location], dtype: Any
+) -> Step:
+    op, kind = key[1], key[2]
+    if kind in ("matmul", "pairs"):
+        n = len(nodes[0].parents) // 2
+        first = key[4] if kind == "matmul" else True
+        ws = [p for node in nodes for p in (node.parents[:n] if first else node.parents[n:])]
+        xs = nodes[0].parents[n:] if first else nodes[0].parents[:n]
+        return Step(op, kind, [Columns.of(ws, live, where), Columns.of(xs, live, where)], None, nodes)
+    if kind == "columns":
+        (node,) = nodes
+        row = None if node.arg is None else np.asarray(node.arg, dtype=dtype).reshape(1, -1)
+        return Step(op, kind, [Columns.of(node.parents, live, where)], row, nodes)
+    inputs = [
+        Columns.of([node.parents[i] for node in nodes], live, where) for i in range(len(nodes[0].parents))
+    ]
+    arg: Any = None
+    if op.param is not None:  # one number for all (numpy's x ** 2.0 is then x·x), or a row of them
+        args = [node.arg for node in nodes]
+        arg = args[0] if len(set(args)) == 1 else np.array([args], dtype=dtype)
+    return Step(op, kind, inputs, arg, nodes)
+
+
+__all__ = ["LIVE", "Columns", "Gradients", "Location", "Step", "grid_view", "group_key", "make_step"]
