@@ -51,7 +51,8 @@ from typing import Any
 import numpy as np
 
 from engine.compiler.kernels import KERNELS
-from engine.compiler.steps import Columns, Gradients, Location, Step, group_key, make_step
+from engine.compiler.program import Plan, write
+from engine.compiler.steps import Columns, Location, Step, group_key, make_step
 from engine.graph import topological_order
 from engine.modes import Trace, enable_grad, state, tracing
 from engine.ops import fsum
@@ -263,19 +264,37 @@ class Compiled:
         ]
         for note in self.notes:
             warnings.warn(f"engine.compile: {note}", SlowOpWarning, stacklevel=4)
-        self._output = Columns.of(outputs, live, where)
+        output = Columns.of(outputs, live, where)
         wants = [True] + [False] * len(self._shapes)  # gradients for the live Values, none for arguments
         for step in self._steps:
             step.wanted = [any(wants[b] for b, *_ in columns.parts) for columns in step.inputs]
             wants.append(any(step.wanted))
-        self._wants = wants
+        widths = [len(self.leaves), *(math.prod(shape) for shape in self._shapes)]
+        widths += [len(step.nodes) for step in self._steps]
+        rows = [False] + [True] * len(self._shapes) + [batched[step.nodes[0]] for step in self._steps]
+        plan = Plan(
+            self._steps,
+            output,
+            wants,
+            widths,
+            rows,
+            len(self._shapes),
+            self._numpy_dtype,
+            _check_forward,
+            _check_share,
+        )
+        self._program = write(plan)
+
+    @property
+    def source(self) -> str:
+        """The numpy function every call runs: the plan written out, one step a few lines."""
+        return self._program.source
 
     # -- running ----------------------------------------------------------------
 
     def __call__(self, *batch: Any) -> Any:
         """fn on every example of the batch: shape (B,), or (B, k) for k outputs."""
-        blocks, _, rows = self._run(batch, keep=False)
-        values = self._output.read(blocks)
+        values, _, rows = self._run(batch, backward=False)
         values = np.broadcast_to(values, (rows, values.shape[1])).copy()  # its own, whole batch
         return values[:, 0] if self._single else values
 
@@ -303,11 +322,9 @@ class Compiled:
                 f"backward needs a function that returns one Value (a loss); {self._name()} returns "
                 f"{len(self.outputs)}"
             )
-        blocks, saved, rows = self._run(batch, keep=True, leaves=leaves)
-        losses = np.broadcast_to(self._output.read(blocks), (rows, 1))[:, 0].tolist()
+        out, live, rows = self._run(batch, backward=True, leaves=leaves, reduction=reduction)
+        losses = np.broadcast_to(out, (rows, 1))[:, 0].tolist()
         total = fsum(lambda: losses)
-        seed = 1.0 / rows if reduction == "mean" else 1.0
-        live = self._sweep(blocks, saved, seed, rows, check=state.anomaly)
         mean = total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
         return mean, live
 
@@ -321,36 +338,13 @@ class Compiled:
 
         return Training(self, optimizer)
 
-    def _sweep(self, blocks: list[Any], saved: list[Any], seed: float, rows: int, check: bool) -> Any:
-        """The backward sweep over the steps, last first: the live Values' gradient.
-        Non-finite numbers flow through, as in eager backward (IEEE arithmetic);
-        under detect_anomaly (`check`) the first share that is not finite raises."""
-        grads = Gradients(blocks, self._wants, self._numpy_dtype)
-        self._output.add(grads, np.full((rows, 1), seed, dtype=self._numpy_dtype))
-        with np.errstate(all="ignore"):
-            for step, ins in zip(reversed(self._steps), reversed(saved), strict=True):
-                g = grads.arrays[step.block]
-                if g is None:  # nothing reached it: no gradient wanted, or all were 0
-                    continue
-                out = blocks[step.block]
-                shares = step.backward(ins, out, g, step.wanted)
-                matmul = step.kind == "matmul"
-                for i, (columns, share) in enumerate(zip(step.inputs, shares, strict=True)):
-                    if share is None:
-                        continue
-                    if check:
-                        _check_share(step, ins, g, share)
-                    if matmul and i == 0:  # the weights' k × n matrix
-                        columns.add_matrix(grads, share)
-                        continue
-                    if share.shape[1] != columns.width:  # sum's local 1.0 stands for each of its inputs
-                        share = np.broadcast_to(share, (share.shape[0], columns.width))
-                    columns.add(grads, share)
-        return grads.of_live()
-
-    def _run(self, batch: Sequence[Any], keep: bool, leaves: Any = None) -> tuple[list[Any], list[Any], int]:
-        """The steps forward on a batch: every block, what each step read (if `keep`),
-        and how many examples. A call's state is its own: threads may share `self`."""
+    def _run(
+        self, batch: Sequence[Any], backward: bool, leaves: Any = None, reduction: str = "mean"
+    ) -> tuple[Any, Any, int]:
+        """The program on a batch: the outputs' columns, the live Values' gradient of the
+        batch's mean (sum) if `backward`, and how many examples. Non-finite numbers flow
+        through, as in eager (IEEE arithmetic); under detect_anomaly the first one raises.
+        A call's arrays are its own: threads may share `self`."""
         arrays, rows = self._arguments(batch)
         if not self._checked:  # fn looked at numbers: the same graph at the first batch's examples
             for b in sorted({0, rows // 2, rows - 1}):
@@ -359,33 +353,17 @@ class Compiled:
                     f"example {b} of the first batch",
                 )
             self._checked = True
-        dtype = self._numpy_dtype
         if leaves is None:
             leaves = self.read_leaves()
         elif np.shape(leaves) != (len(self.leaves),):
             raise ValueError(
                 f"leaves has shape {np.shape(leaves)}; expected ({len(self.leaves)},), one per live Value"
             )
-        live = np.asarray(leaves, dtype=dtype).reshape(1, -1)
-        blocks: list[Any] = [live, *arrays] + [None] * len(self._steps)
-        saved: list[Any] = []
-        anomaly = state.anomaly
+        live = np.asarray(leaves, dtype=self._numpy_dtype).reshape(1, -1)
+        seed = 1.0 / rows if reduction == "mean" else 1.0
         with np.errstate(all="ignore"):
-            for step in self._steps:
-                ins = step.read(blocks)
-                out = step.forward(ins)
-                if out.dtype != dtype:  # a kernel that made float64 of float32 (np.where of two numbers)
-                    out = out.astype(dtype)
-                if anomaly and not np.isfinite(out).all():
-                    row, col = (int(i) for i in np.argwhere(~np.isfinite(out))[0])
-                    raise FloatingPointError(
-                        f"detect_anomaly: {step.op.name} produced {float(out[row, col])!r} from "
-                        f"{step.describe(row, col, ins)} in example {row} (compiled)"
-                    )
-                blocks[step.block] = out
-                if keep:
-                    saved.append(ins)
-        return blocks, saved, rows
+            out, grad = self._program.run(live, *arrays, rows, seed, state.anomaly, backward)
+        return out, grad, rows
 
     def _arguments(self, batch: Sequence[Any]) -> tuple[list[Any], int]:
         arrays, rows = [], None
@@ -460,6 +438,16 @@ def _as_numbers(x: Any, where: str, expected: str) -> Any:
         raise ValueError(
             f"{where} holds an int too large for a float (the largest is about 1.8e308)"
         ) from None
+
+
+def _check_forward(step: Step, ins: list[Any], out: Any) -> None:
+    """detect_anomaly, forward: a step's first number that is not finite raises, naming it."""
+    if not np.isfinite(out).all():
+        row, col = (int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        raise FloatingPointError(
+            f"detect_anomaly: {step.op.name} produced {float(out[row, col])!r} from "
+            f"{step.describe(row, col, ins)} in example {row} (compiled)"
+        )
 
 
 def _check_share(step: Step, ins: list[Any], g: Any, share: Any) -> None:

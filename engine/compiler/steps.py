@@ -1,6 +1,6 @@
-"""The pieces of a compiled plan: where each node's numbers are (`Columns`),
-one numpy operation over many nodes (`Step`), and the backward sweep's running
-sums (`Gradients`).
+"""The pieces of a compiled plan: where each node's numbers are (`Columns`) and
+one numpy operation over many nodes (`Step`); `engine.compiler.program` writes
+them out as the function a call runs.
 
 Blocks are 2-D arrays, one row per example (or a single row, for numbers that
 are the same for every example); each node of the graph is one column of one
@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from engine.compiler.kernels import KERNELS, elementwise, rowwise, sum_rows
 from engine.ops import Op
@@ -86,107 +85,6 @@ class Columns:
         if block == LIVE:
             self.grid = (int(matrix[0, 0]), rows, n, stride)
 
-    def read(self, blocks: list[Any]) -> Any:
-        if len(self.parts) == 1:
-            block, index, _, _ = self.parts[0]
-            return blocks[block][:, index]
-        arrays = [blocks[block][:, index] for block, index, _, _ in self.parts]
-        rows = max(a.shape[0] for a in arrays)
-        return np.concatenate([np.broadcast_to(a, (rows, a.shape[1])) for a in arrays], axis=1)
-
-    def read_matrix(self, blocks: list[Any], rows: int) -> Any:
-        """These columns as a `rows` × n matrix (a layer's weights): a view where they are a grid."""
-        if self.grid is not None:
-            return grid_view(blocks[LIVE][0], self.grid)
-        return self.read(blocks).reshape(rows, -1)
-
-    def add(self, grads: Gradients, contribution: Any) -> None:
-        """Add `contribution` (rows × width) to the gradients of these columns."""
-        if len(self.parts) == 1:
-            grads.add(*self._part(0), contribution)
-            return
-        start = 0
-        for i in range(len(self.parts)):
-            block, index, width, unique = self._part(i)
-            grads.add(block, index, width, unique, contribution[:, start : start + width])
-            start += width
-
-    def _part(self, i: int) -> tuple[int, slice | np.ndarray, int, bool]:
-        """Part i, knowing whether its columns are distinct (found the first time it is asked:
-        a layer's weights, added to as a grid, never ask)."""
-        block, index, width, unique = self.parts[i]
-        if unique is None:
-            unique = len(np.unique(cast(np.ndarray, index))) == width
-            self.parts[i] = (block, index, width, unique)
-        return block, index, width, unique
-
-    def add_matrix(self, grads: Gradients, contribution: Any) -> None:
-        """Add a matrix read by `read_matrix` (k × n) to these columns' gradients."""
-        if self.grid is not None:
-            grads.add_grid(self.grid, contribution)
-        else:
-            self.add(grads, contribution.reshape(1, -1))
-
-
-def grid_view(row: Any, grid: tuple[int, int, int, int]) -> Any:
-    """The k × n matrix of a 1-D array's evenly spaced runs, as a view (writeable if `row` is)."""
-    start, k, n, stride = grid
-    return as_strided(row[start:], shape=(k, n), strides=(stride * row.itemsize, row.itemsize))
-
-
-class Gradients:
-    """The backward sweep's running sums, block by block. A block's array is
-    the first share that arrives when it covers the whole block (a layer's
-    does), else zeros it is added to; the live Values' shares go into one
-    array, by slices and views where the plan has them, else kept and summed
-    once at the end (np.bincount)."""
-
-    def __init__(self, blocks: list[Any], wants: list[bool], dtype: Any) -> None:
-        self.blocks, self.wants, self.dtype = blocks, wants, dtype
-        self.arrays: list[Any] = [None] * len(blocks)
-        self.live: list[tuple[Any, Any]] = []  # (columns, numbers) read out of order
-        self.live_in_order = np.zeros(blocks[LIVE].shape[1], dtype=dtype)
-
-    def add(self, block: int, index: slice | np.ndarray, width: int, unique: bool, part: Any) -> None:
-        if not self.wants[block]:  # an argument: no gradient wanted
-            return
-        if part.dtype is not self.dtype:  # (a kind's dtype is one object: `is` is the quick test)
-            part = part.astype(self.dtype, copy=False)
-        shape = self.blocks[block].shape
-        if shape[0] == 1 and part.shape[0] != 1:  # the same for every example: sum over the batch
-            part = part.sum(axis=0, keepdims=True)
-        if block == LIVE:
-            if index.__class__ is slice:
-                self.live_in_order[index] += part[0]
-            else:
-                self.live.append((index, part[0]))
-            return
-        g = self.arrays[block]
-        if g is None:
-            if (
-                index.__class__ is slice and index == slice(0, shape[1]) and part.shape == shape
-            ):  # the whole block: it is the sum so far
-                self.arrays[block] = part if part.flags.writeable else part.copy()
-                return
-            g = self.arrays[block] = np.zeros(shape, dtype=self.dtype)
-        if unique:
-            g[:, index] += part
-        else:  # one node read twice (x·x): add.at adds both (numpy's stubs take no slice there; numpy does)
-            np.add.at(g, cast(Any, (slice(None), index)), part)
-
-    def add_grid(self, grid: tuple[int, int, int, int], part: Any) -> None:
-        view = grid_view(self.live_in_order, grid)
-        view += part
-
-    def of_live(self) -> Any:
-        """The live Values' gradient, one number each."""
-        if not self.live:
-            return self.live_in_order
-        columns, numbers = zip(*self.live, strict=True)
-        n = len(self.live_in_order)
-        summed = np.bincount(np.concatenate(columns), weights=np.concatenate(numbers), minlength=n)
-        return self.live_in_order + summed.astype(self.dtype, copy=False)
-
 
 class Step:
     """One numpy operation: `op` on k nodes side by side.
@@ -208,17 +106,8 @@ class Step:
         if kind == "matmul":
             inputs[0].find_grid(len(nodes))
 
-    def read(self, blocks: list[Any]) -> list[Any]:
-        """This step's inputs, from the blocks."""
-        if self.kind == "matmul":
-            w, x = self.inputs
-            return [w.read_matrix(blocks, len(self.nodes)), x.read(blocks)]
-        return [columns.read(blocks) for columns in self.inputs]
-
     def forward(self, ins: list[Any]) -> Any:
-        if self.kind == "matmul":
-            w, x = ins
-            return x @ w.T
+        """The step on its inputs' arrays (a matmul, X @ Wᵀ, is written out by the program)."""
         if self.kind == "pairs":  # Σ wᵢ·xᵢ row by row, summed as a sum is (exact where it cancels)
             w, x = ins
             return sum_rows(w * x)
@@ -231,16 +120,11 @@ class Step:
 
     def backward(self, ins: list[Any], out: Any, g: Any, wanted: list[bool]) -> list[Any]:
         """g·∂out/∂input for each wanted input (None for the others), by the op's
-        `local_grads` on arrays. A matmul's first share is its weights' k × n matrix."""
-        if self.kind in ("matmul", "pairs"):
+        `local_grads` on arrays (a matmul's are written out by the program)."""
+        if self.kind == "pairs":
             w, x = ins
             local_w, local_x = self.op.local_grads(out, w, x)  # dot's: ∂/∂w = x, ∂/∂x = w
-            if self.kind == "pairs":
-                return [g * local_w if wanted[0] else None, g * local_x if wanted[1] else None]
-            return [
-                (local_w.T @ g).T if wanted[0] else None,  # Σ over the batch, in the product (Xᵀg: faster)
-                g @ local_x if wanted[1] else None,
-            ]
+            return [g * local_w if wanted[0] else None, g * local_x if wanted[1] else None]
         if self.rule_on_arrays:
             op, arg = self.op, self.arg
             local: Any = op.local_grads(out, *ins) if arg is None else op.local_grads(out, *ins, arg)
@@ -331,4 +215,4 @@ def make_step(
     return Step(op, kind, inputs, arg, nodes)
 
 
-__all__ = ["LIVE", "Columns", "Gradients", "Location", "Step", "grid_view", "group_key", "make_step"]
+__all__ = ["LIVE", "Columns", "Location", "Step", "group_key", "make_step"]

@@ -1,0 +1,327 @@
+"""A compiled plan written out as one numpy function: what every call runs.
+
+`write(plan)` turns the steps into the source of one function, compiled once
+with Python's `compile`:
+
+    def run(B0, B1, B2, rows, seed, anomaly, backward):
+        # step 3: dot of 16 nodes, X @ Wᵀ
+        W3 = B0[0, 0:12560].reshape(16, 785)[:, :784]
+        X3 = B1
+        B3 = X3 @ W3.T
+        ...
+
+B0 holds the live Values, B1… the arguments, B3… each step's output (one
+column a node); G… are the backward sweep's running sums, GL the live
+Values'. Forward runs the steps in order; backward (when asked) runs each
+step's chain-rule shares, last step first, adding them where the step read
+its inputs. Every decision the plan can make once — which kernel, which
+columns, whether a gradient is wanted at all — is made while writing, so a
+call is a straight run of numpy operations with nothing looked up.
+`Compiled.source` shows it. The arithmetic is the steps' own (`Step`: its
+kernel, its op's `local_grads`); the unusual cases (an op with no array
+form, a step of many inputs as columns) call the `Step`'s methods.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from engine.compiler.kernels import sum_rows
+from engine.compiler.steps import LIVE, Columns, Step
+
+
+@dataclass
+class Plan:
+    """What the program is written from (made by `Compiled`'s planning)."""
+
+    steps: list[Step]
+    output: Columns
+    wants: list[bool]  # per block: whether its gradient is needed
+    widths: list[int]  # per block: its number of columns
+    batched: list[bool]  # per block: one row per example (else one row for all)
+    arguments: int  # how many argument blocks (B1 … Bn)
+    dtype: Any
+    check_forward: Callable[..., None]  # (step, ins, out): detect_anomaly's forward check
+    check_share: Callable[..., None]  # (step, ins, g, share): its backward check
+
+
+@dataclass
+class Program:
+    """The plan as source code and the function it compiles to."""
+
+    source: str
+    run: Callable[..., tuple[Any, Any]]
+    names: dict[str, Any] = field(repr=False)
+
+
+class _Writer:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {
+            "np": np,
+            "DT": plan.dtype,
+            "sum_rows": sum_rows,
+            "accumulate": accumulate,
+            "live_gradient": live_gradient,
+            "grid_add": grid_add,
+            "grid_read": grid_read,
+            "joined": joined,
+            "check_forward": plan.check_forward,
+            "check_share": plan.check_share,
+        }
+
+    def name(self, prefix: str, value: Any) -> str:
+        """A name in the program for a constant (an index array, a kernel, a step)."""
+        for key, known in self.names.items():
+            if known is value and key.startswith(prefix):
+                return key
+        key = f"{prefix}{sum(k.startswith(prefix) for k in self.names)}"
+        self.names[key] = value
+        return key
+
+    def emit(self, line: str, indent: int = 1) -> None:
+        self.lines.append("    " * indent + line)
+
+    # -- reading columns -----------------------------------------------------
+
+    def index(self, index: slice | np.ndarray) -> str:
+        if isinstance(index, slice):
+            return f"{index.start}:{index.stop}" + ("" if index.step is None else f":{index.step}")
+        return self.name("IX", index)
+
+    def read(self, columns: Columns) -> str:
+        parts = []
+        for block, index, _, _ in columns.parts:
+            whole = isinstance(index, slice) and index == slice(0, self.plan.widths[block])
+            parts.append(f"B{block}" if whole else f"B{block}[:, {self.index(index)}]")
+        return parts[0] if len(parts) == 1 else f"joined(({', '.join(parts)},))"
+
+    def read_matrix(self, columns: Columns, rows: int) -> str:
+        """A matmul's weights as a rows × n matrix: a view of the live block where they are a grid."""
+        if columns.grid is None:
+            return f"{self.read(columns)}.reshape({rows}, -1)"
+        start, k, n, stride = columns.grid
+        if start + k * stride <= self.plan.widths[LIVE]:  # a slice reshaped: no copy, no helper
+            cut = "" if stride == n else f"[:, :{n}]"
+            return f"B0[0, {start}:{start + k * stride}].reshape({k}, {stride}){cut}"
+        return f"grid_read(B0[0], {columns.grid})"
+
+    # -- the program -----------------------------------------------------------
+
+    def write(self) -> Program:
+        plan = self.plan
+        # How many shares each block's gradient gets: a block read once (most) takes its one
+        # share as its gradient, with no running sum.
+        self.shares = [0] * len(plan.widths)
+        for columns, wanted in [(plan.output, True)] + [
+            (c, w) for step in plan.steps for c, w in zip(step.inputs, step.wanted, strict=True)
+        ]:
+            for block, *_ in columns.parts if wanted else ():
+                self.shares[block] += 1
+        blocks = ", ".join(f"B{b}" for b in range(1 + plan.arguments))
+        self.emit(f"def run({blocks}, rows, seed, anomaly, backward):", 0)
+        for step in plan.steps:
+            self.forward(step)
+        self.emit(f"OUT = {self.read(plan.output)}")
+        self.emit("if not backward:")
+        self.emit("return OUT, None", 2)
+        self.emit("# backward: each step's shares, last step first")
+        self.emit(f"GL, SCATTER = np.zeros({plan.widths[LIVE]}, DT), []")
+        for step in plan.steps:
+            if plan.wants[step.block]:
+                self.emit(f"G{step.block} = None")
+        self.emit("S = np.full((rows, 1), seed, DT)  # ∂mean/∂(each example's output)")
+        self.add(plan.output, 1, step=None, fresh=True)
+        for step in reversed(plan.steps):
+            if any(step.wanted):
+                self.backward(step)
+        self.emit("return OUT, live_gradient(GL, SCATTER)")
+        source = "\n".join(self.lines) + "\n"
+        scope = dict(self.names)
+        exec(compile(source, "<engine.compile program>", "exec"), scope)  # our own source, no input in it
+        return Program(source, cast(Callable[..., tuple[Any, Any]], scope["run"]), self.names)
+
+    def forward(self, step: Step) -> None:
+        o, n = step.block, len(step.nodes)
+        kind = "X @ Wᵀ" if step.kind == "matmul" else f"{step.kind}"
+        self.emit(f"# step {o}: {step.op.name} of {n} node{'s' * (n > 1)}, {kind}")
+        ins = [f"I{o}_{j}" for j in range(len(step.inputs))]
+        if step.kind == "matmul":
+            self.emit(f"{ins[0]} = {self.read_matrix(step.inputs[0], n)}")
+            self.emit(f"{ins[1]} = {self.read(step.inputs[1])}")
+            self.emit(f"B{o} = {ins[1]} @ {ins[0]}.T")
+        else:
+            for name, columns in zip(ins, step.inputs, strict=True):
+                self.emit(f"{name} = {self.read(columns)}")
+            kernel = step.kernel
+            if step.kind in ("each", "columns") and kernel is not None and kernel.forward is not None:
+                arg = "" if step.arg is None else f", {self.constant(step.arg)}"
+                self.emit(f"B{o} = {self.name('K', kernel.forward)}({', '.join(ins)}{arg})")
+            else:  # pairs, columns, an op without an array form: the step's own method
+                self.emit(f"B{o} = {self.name('STEP', step)}.forward([{', '.join(ins)}])")
+        self.emit(f"if B{o}.dtype is not DT: B{o} = B{o}.astype(DT)")
+        self.emit(f"if anomaly: check_forward({self.name('STEP', step)}, [{', '.join(ins)}], B{o})")
+
+    def constant(self, value: Any) -> str:
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+        return self.name("ARG", value)
+
+    def backward(self, step: Step) -> None:
+        o = step.block
+        ins = [f"I{o}_{j}" for j in range(len(step.inputs))]
+        self.emit(f"if G{o} is not None:  # step {o}: {step.op.name}")
+        if step.kind == "matmul":
+            rule = self.name("RULE", step.op.local_grads)
+            self.emit(f"LW, LX = {rule}(B{o}, {ins[0]}, {ins[1]})", 2)
+            if step.wanted[0]:
+                self.emit(f"S = (LW.T @ G{o}).T", 2)
+                self.add_matrix(step)
+            if step.wanted[1]:
+                self.emit(f"S = G{o} @ LX", 2)
+                self.add(step.inputs[1], 2, step, fresh=True)
+            return
+        if step.rule_on_arrays:
+            arg = "" if step.arg is None else f", {self.constant(step.arg)}"
+            rule = self.name("RULE", step.op.local_grads)
+            self.emit(f"L = {rule}(B{o}, {', '.join(ins)}{arg})", 2)
+            shares = "G{o} * L[{j}]"
+        else:  # the step's own: per example, or inputs as columns
+            self.emit(
+                f"L = {self.name('STEP', step)}.backward([{', '.join(ins)}], B{o}, G{o}, {step.wanted})", 2
+            )
+            shares = "L[{j}]"
+        for j, columns in enumerate(step.inputs):
+            if not step.wanted[j]:
+                continue
+            if step.rule_on_arrays:  # a local derivative of exactly 0.0 (a number) sends nothing
+                self.emit(f"if not (L[{j}].__class__ is float and L[{j}] == 0.0):", 2)
+                self.emit(f"S = {shares.format(o=o, j=j)}", 3)
+                self.add(columns, 3, step, fresh=True)
+            else:
+                self.emit(f"if L[{j}] is not None:", 2)
+                self.emit(f"S = {shares.format(o=o, j=j)}", 3)
+                self.add(columns, 3, step, fresh=False)
+
+    def add_matrix(self, step: Step) -> None:
+        """A matmul's weights' share, a k × n matrix, into the live gradient."""
+        columns = step.inputs[0]
+        self.check(step, 2)
+        if columns.grid is None:
+            self.emit("S = S.reshape(1, -1)", 2)
+            self.add(columns, 2, step=None, fresh=False)
+            return
+        self.emit("if S.dtype is not DT: S = S.astype(DT, copy=False)", 2)
+        start, k, n, stride = columns.grid
+        if start + k * stride <= self.plan.widths[LIVE]:
+            cut = "" if stride == n else f"[:, :{n}]"
+            self.emit(f"GL[{start}:{start + k * stride}].reshape({k}, {stride}){cut}[...] += S", 2)
+        else:
+            self.emit(f"grid_add(GL, {columns.grid}, S)", 2)
+
+    def check(self, step: Step | None, indent: int) -> None:
+        if step is not None:
+            o = step.block
+            ins = ", ".join(f"I{o}_{j}" for j in range(len(step.inputs)))
+            self.emit(f"if anomaly: check_share({self.name('STEP', step)}, [{ins}], G{o}, S)", indent)
+
+    def add(self, columns: Columns, indent: int, step: Step | None, fresh: bool) -> None:
+        """Add the share S (rows × width) to the running sums of `columns`' blocks. `fresh`:
+        S is an array of its own (a product just made), which a block may keep as it is."""
+        if not any(self.plan.wants[block] for block, *_ in columns.parts):
+            return
+        self.check(step, indent)
+        if not fresh:  # a step's own backward: a number's derivative may stand for each column
+            self.emit(
+                f"if S.shape[1] != {columns.width}: S = np.broadcast_to(S, (S.shape[0], {columns.width}))",
+                indent,
+            )
+        self.emit("if S.dtype is not DT: S = S.astype(DT, copy=False)", indent)
+        start = 0
+        for i in range(len(columns.parts)):
+            block, index, width, unique = columns.parts[i]
+            part = "S" if len(columns.parts) == 1 else f"S[:, {start}:{start + width}]"
+            start += width
+            if not self.plan.wants[block]:
+                continue
+            if block == LIVE:
+                self.emit(
+                    f"P = {part} if {part}.shape[0] == 1 else {part}.sum(axis=0, keepdims=True)", indent
+                )
+                if isinstance(index, slice):
+                    self.emit(f"GL[{self.index(index)}] += P[0]", indent)
+                else:
+                    self.emit(f"SCATTER.append(({self.index(index)}, P[0]))", indent)
+                continue
+            if unique is None:
+                unique = len(np.unique(cast(np.ndarray, index))) == width
+            whole = isinstance(index, slice) and index == slice(0, self.plan.widths[block])
+            if whole and fresh and self.shares[block] == 1 and self.plan.batched[block]:
+                self.emit(f"G{block} = {part}  # its one share: all of its gradient", indent)
+                continue
+            at = "WHOLE" if whole else (repr(index) if isinstance(index, slice) else self.index(index))
+            self.names.setdefault("WHOLE", None)
+            self.emit(f"G{block} = accumulate(G{block}, {part}, B{block}, {at}, {unique})", indent)
+
+
+def write(plan: Plan) -> Program:
+    """The plan's program: its source, and `run` compiled from it."""
+    return _Writer(plan).write()
+
+
+# -- what the program calls ------------------------------------------------------
+
+
+def accumulate(g: Any, part: Any, block: Any, index: slice | np.ndarray | None, unique: bool) -> Any:
+    """The running sum of a block's gradient after adding `part` at `index` (None: the
+    whole block). The first share that covers the whole block becomes the sum (a
+    layer's does); else the sum starts as zeros."""
+    if block.shape[0] == 1 and part.shape[0] != 1:  # the same for every example: sum over the batch
+        part = part.sum(axis=0, keepdims=True)
+    if g is None:
+        if index is None and part.shape == block.shape:
+            return part if part.flags.writeable else part.copy()
+        g = np.zeros(block.shape, dtype=part.dtype)
+    if index is None:
+        g += part
+    elif unique:
+        g[:, index] += part
+    else:  # one node read twice (x·x): add.at adds both
+        np.add.at(g, cast(Any, (slice(None), index)), part)
+    return g
+
+
+def live_gradient(in_order: Any, scattered: list[tuple[Any, Any]]) -> Any:
+    """The live Values' gradient: what slices added, plus the shares read out of order."""
+    if not scattered:
+        return in_order
+    columns, numbers = zip(*scattered, strict=True)
+    summed = np.bincount(np.concatenate(columns), weights=np.concatenate(numbers), minlength=len(in_order))
+    return in_order + summed.astype(in_order.dtype, copy=False)
+
+
+def grid_read(row: Any, grid: tuple[int, int, int, int]) -> Any:
+    """The k × n matrix of a 1-D array's evenly spaced runs, as a view."""
+    start, k, n, stride = grid
+    return as_strided(row[start:], shape=(k, n), strides=(stride * row.itemsize, row.itemsize))
+
+
+def grid_add(row: Any, grid: tuple[int, int, int, int], part: Any) -> None:
+    view = grid_read(row, grid)
+    view += part
+
+
+def joined(arrays: tuple[Any, ...]) -> Any:
+    """Columns of several blocks side by side (a block of one row stands for every example)."""
+    rows = max(a.shape[0] for a in arrays)
+    return np.concatenate([np.broadcast_to(a, (rows, a.shape[1])) for a in arrays], axis=1)
+
+
+__all__ = ["Plan", "Program", "accumulate", "grid_add", "grid_read", "joined", "live_gradient", "write"]
