@@ -329,10 +329,13 @@ _Traced.__name__ = _Traced.__qualname__ = "Value"  # what messages that name a t
 
 
 def trace_input(x: float, label: str) -> Value:
-    """A leaf for one number of a traced function's argument: inside `modes.tracing()`,
-    reading its number, or that of any node computed from it, is recorded."""
-    node = Value(x, label)
+    """A leaf for one number of a traced function's argument (a float; `label` a str):
+    inside `modes.tracing()`, reading its number, or that of any node computed from it,
+    is recorded."""
+    node = _node(x, (), None, None, label)
     node.__class__ = _Traced
+    if state.trace is not None:
+        state.trace.nodes.append(node)
     return node
 
 
@@ -359,11 +362,11 @@ def _node(
 def _apply_unusual(op: ops.Op, parents: tuple[Value, ...], arg: Any) -> Value:
     """`Value.apply` under no_grad(), detect_anomaly() or a trace (`modes.tracing`)."""
     trace = state.trace
-    numbers = list(map(_NUMBER_OF, parents))  # (the slot itself: a trace watches other readers)
     try:
         if trace is not None and trace.dry:  # the graph's shape alone
-            data = 0.0
+            numbers, data = [], 0.0
         else:
+            numbers = list(map(_NUMBER_OF, parents))  # (the slot itself: a trace watches other readers)
             data = op.forward(*numbers) if arg is None else op.forward(*numbers, arg)
     except Exception:
         if trace is not None:  # a function that catches this chooses by a number

@@ -469,8 +469,9 @@ def test_the_one_graph_check_tells_parameters_apart_by_identity_not_by_number():
     table = [Value(0.0) for _ in range(3)]  # equal numbers, three parameters
     f = engine.compile(lambda i, y: (table[int(i.data)] - y) ** 2, 0.0, 1.0)
     with pytest.raises(
-        ValueError, match=r"node 3 is add of nodes \[an existing Value at .*, 2\] where the trace had add of "
-        r"nodes \[an existing Value at"
+        ValueError,
+        match=r"node 3 is add of nodes \[an existing Value at .*, 2\] where the trace had add of "
+        r"nodes \[an existing Value at",
     ):
         f.backward([0.0, 1.0, 2.0, 1.0], [1.0, 2.0, 3.0, 4.0])
     assert [p.grad for p in table] == [0.0, 0.0, 0.0]

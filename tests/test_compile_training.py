@@ -284,7 +284,7 @@ def test_the_program_is_the_plan_written_out():
     net = documents_network()
     x, y = batch(4)
     f = engine.compile(lambda a, b: nn.mse_loss(b, net(a)), x[0], y[0])
-    assert f.source.startswith("def run(B0, B1, B2, rows, seed, anomaly, backward):")
+    assert f.source.startswith("def run(B0, B1, B2, rows, seed, backward):")
     products = re.findall(r"= \S+ @ ", f.source)
     assert len(products) == 3 + 3 + 2  # forward, ∂W of each layer, ∂X of the two past the first
     assert "reshape(16, 785)[:, :784]" in f.source  # layer 1's weights: a view of the parameters

@@ -148,17 +148,18 @@ class Compiled:
                 raise ValueError(
                     f"argument {i} ({self._names[i]}) has shape {array.shape}, traced as {self._shapes[i]}"
                 )
+        if record_shapes:  # each argument's leaves' labels, x[0] … x[783], made once
+            self._labels = [
+                [
+                    self._names[i] + ("" if a.ndim == 0 else str(list(at)).replace(" ", ""))
+                    for at in np.ndindex(a.shape)
+                ]
+                for i, a in enumerate(arrays)
+            ]
         with enable_grad(), tracing(dry) as trace:
             args = []
-            for i, array in enumerate(arrays):
-                leaves = [
-                    trace_input(
-                        x, self._names[i] + ("" if array.ndim == 0 else str(list(at)).replace(" ", ""))
-                    )
-                    for x, at in zip(
-                        array.ravel().tolist(), np.ndindex(array.shape) if array.ndim else [()], strict=True
-                    )
-                ]
+            for array, labels in zip(arrays, self._labels, strict=True):
+                leaves = list(map(trace_input, array.ravel().tolist(), labels))
                 args.append(
                     leaves[0]
                     if array.ndim == 0
@@ -283,7 +284,8 @@ class Compiled:
             _check_forward,
             _check_share,
         )
-        self._program = write(plan)
+        self._plan_of, self._program = plan, write(plan)
+        self._checking: Any = None  # the program with detect_anomaly's checks, written when first needed
 
     @property
     def source(self) -> str:
@@ -361,8 +363,13 @@ class Compiled:
             )
         live = np.asarray(leaves, dtype=self._numpy_dtype).reshape(1, -1)
         seed = 1.0 / rows if reduction == "mean" else 1.0
+        program = self._program
+        if state.anomaly:
+            if self._checking is None:
+                self._checking = write(self._plan_of, checks=True)
+            program = self._checking
         with np.errstate(all="ignore"):
-            out, grad = self._program.run(live, *arrays, rows, seed, state.anomaly, backward)
+            out, grad = program.run(live, *arrays, rows, seed, backward)
         return out, grad, rows
 
     def _arguments(self, batch: Sequence[Any]) -> tuple[list[Any], int]:

@@ -3,7 +3,7 @@
 `write(plan)` turns the steps into the source of one function, compiled once
 with Python's `compile`:
 
-    def run(B0, B1, B2, rows, seed, anomaly, backward):
+    def run(B0, B1, B2, rows, seed, backward):
         # step 3: dot of 16 nodes, X @ Wᵀ
         W3 = B0[0, 0:12560].reshape(16, 785)[:, :784]
         X3 = B1
@@ -61,8 +61,11 @@ class Program:
 
 
 class _Writer:
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
+    def __init__(self, plan: Plan, checks: bool) -> None:
+        self.plan, self.checks = plan, checks
+        # float32: a kernel or rule may give float64 (np.where of two numbers): cast back.
+        # (Every array operation on float64 gives float64: no line for it.)
+        self.cast = np.dtype(plan.dtype) != np.float64
         self.lines: list[str] = []
         self.names: dict[str, Any] = {
             "np": np,
@@ -126,7 +129,7 @@ class _Writer:
             for block, *_ in columns.parts if wanted else ():
                 self.shares[block] += 1
         blocks = ", ".join(f"B{b}" for b in range(1 + plan.arguments))
-        self.emit(f"def run({blocks}, rows, seed, anomaly, backward):", 0)
+        self.emit(f"def run({blocks}, rows, seed, backward):", 0)
         for step in plan.steps:
             self.forward(step)
         self.emit(f"OUT = {self.read(plan.output)}")
@@ -166,8 +169,10 @@ class _Writer:
                 self.emit(f"B{o} = {self.name('K', kernel.forward)}({', '.join(ins)}{arg})")
             else:  # pairs, columns, an op without an array form: the step's own method
                 self.emit(f"B{o} = {self.name('STEP', step)}.forward([{', '.join(ins)}])")
-        self.emit(f"if B{o}.dtype is not DT: B{o} = B{o}.astype(DT)")
-        self.emit(f"if anomaly: check_forward({self.name('STEP', step)}, [{', '.join(ins)}], B{o})")
+        if self.cast:
+            self.emit(f"if B{o}.dtype is not DT: B{o} = B{o}.astype(DT)")
+        if self.checks:
+            self.emit(f"check_forward({self.name('STEP', step)}, [{', '.join(ins)}], B{o})")
 
     def constant(self, value: Any) -> str:
         if isinstance(value, float) and math.isfinite(value):
@@ -218,7 +223,8 @@ class _Writer:
             self.emit("S = S.reshape(1, -1)", 2)
             self.add(columns, 2, step=None, fresh=False)
             return
-        self.emit("if S.dtype is not DT: S = S.astype(DT, copy=False)", 2)
+        if self.cast:
+            self.emit("if S.dtype is not DT: S = S.astype(DT, copy=False)", 2)
         start, k, n, stride = columns.grid
         if start + k * stride <= self.plan.widths[LIVE]:
             cut = "" if stride == n else f"[:, :{n}]"
@@ -227,10 +233,10 @@ class _Writer:
             self.emit(f"grid_add(GL, {columns.grid}, S)", 2)
 
     def check(self, step: Step | None, indent: int) -> None:
-        if step is not None:
+        if step is not None and self.checks:
             o = step.block
             ins = ", ".join(f"I{o}_{j}" for j in range(len(step.inputs)))
-            self.emit(f"if anomaly: check_share({self.name('STEP', step)}, [{ins}], G{o}, S)", indent)
+            self.emit(f"check_share({self.name('STEP', step)}, [{ins}], G{o}, S)", indent)
 
     def add(self, columns: Columns, indent: int, step: Step | None, fresh: bool) -> None:
         """Add the share S (rows × width) to the running sums of `columns`' blocks. `fresh`:
@@ -243,7 +249,8 @@ class _Writer:
                 f"if S.shape[1] != {columns.width}: S = np.broadcast_to(S, (S.shape[0], {columns.width}))",
                 indent,
             )
-        self.emit("if S.dtype is not DT: S = S.astype(DT, copy=False)", indent)
+        if self.cast:
+            self.emit("if S.dtype is not DT: S = S.astype(DT, copy=False)", indent)
         start = 0
         for i in range(len(columns.parts)):
             block, index, width, unique = columns.parts[i]
@@ -271,9 +278,10 @@ class _Writer:
             self.emit(f"G{block} = accumulate(G{block}, {part}, B{block}, {at}, {unique})", indent)
 
 
-def write(plan: Plan) -> Program:
-    """The plan's program: its source, and `run` compiled from it."""
-    return _Writer(plan).write()
+def write(plan: Plan, checks: bool = False) -> Program:
+    """The plan's program: its source, and `run` compiled from it. With `checks`, each
+    step's numbers are checked as they are made (detect_anomaly: the first nan or inf raises)."""
+    return _Writer(plan, checks).write()
 
 
 # -- what the program calls ------------------------------------------------------

@@ -61,13 +61,11 @@ class Columns:
         cols = list(map(live.get, nodes, itertools.repeat(-1)))
         if -1 not in cols:  # all live (a layer's weights): one run, found in C
             return cls([(LIVE, np.array(cols, dtype=np.intp))])
-        locations = [(LIVE, c) if c >= 0 else where[v] for v, c in zip(nodes, cols, strict=True)]
-        return cls(
-            [
-                (block, np.array([c for _, c in run], dtype=np.intp))
-                for block, run in itertools.groupby(locations, key=lambda at: at[0])
-            ]
-        )
+        at = np.array(
+            [(LIVE, c) if c >= 0 else where[v] for v, c in zip(nodes, cols, strict=True)], dtype=np.intp
+        ).reshape(-1, 2)
+        starts = [0, *(np.flatnonzero(np.diff(at[:, 0])) + 1).tolist(), len(at)]  # runs of one block
+        return cls([(int(at[a, 0]), at[a:b, 1]) for a, b in itertools.pairwise(starts)])
 
     def find_grid(self, rows: int) -> None:
         """Set `grid` if these columns are `rows` evenly spaced runs of one block."""
@@ -182,7 +180,7 @@ def group_key(node: Value, depth: int, batched: Any) -> tuple[Any, ...]:
         halves = parents[:n], parents[n:]
         for w, x in (halves, halves[::-1]):
             if not any(map(batched, w, itertools.repeat(False))):  # the same for every example: X @ Wᵀ
-                return (depth, op, "matmul", tuple(map(id, x)), halves[0] is w)
+                return (depth, op, "matmul", x, halves[0] is w)  # (Values hash and compare by identity)
         return (depth, op, "pairs", id(node))
     if op.arity is None:  # any number of inputs: one node a step, its inputs as columns
         return (depth, op, "columns", id(node))
