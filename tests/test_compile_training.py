@@ -322,3 +322,27 @@ def test_a_compiled_model_is_freed_like_any_other():
     del net
     gc.collect()
     assert gone() is None  # fit's cache holds its model weakly
+
+
+def test_compiling_pauses_the_cycle_collector_and_leaves_it_as_it_was():
+    import gc
+
+    seen = []
+    w = Value(1.0)
+
+    def fn(x):
+        seen.append(gc.isenabled())
+        return w * x
+
+    engine.compile(fn, 1.0)
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(TypeError):
+            engine.compile(lambda x: "not a Value", 1.0)
+        assert not gc.isenabled()  # off before, off after, an error or not
+    finally:
+        gc.enable()
+    with pytest.raises(TypeError):
+        engine.compile(lambda x: "not a Value", 1.0)
+    assert gc.isenabled()
