@@ -209,7 +209,8 @@ def compiled_loss(
 ) -> tuple[Any, ...]:
     """The step's loss, `loss(y, model(x))` of one example, compiled, and the data as
     arrays of `dtype`. Compiled once per model, loss, shapes and dtype: a second fit
-    reuses it when one eager run of the loss builds the same graph (`same_graph`)."""
+    reuses it when one graph was proved while tracing and a run of the loss (computing
+    no numbers) builds the same graph again (`same_graph`)."""
     try:
         import numpy as np
     except ImportError:
@@ -223,8 +224,8 @@ def compiled_loss(
     y = y.astype(dtype)
     key = (loss, x.shape[1:], y.shape[1:], dtype)
     cached = _COMPILED.get(model, {}).get(key)
-    if cached is not None and cached.same_graph(x[0], y[0]):
-        return cached, x, y
+    if cached is not None and cached.proved and cached.same_graph(x[0], y[0]):
+        return cached, x, y  # (a loss that looks at numbers is compiled, and checked, anew)
     compiled = engine.compile(_loss_of(model, loss), x[0], y[0], dtype=dtype)
     _COMPILED.setdefault(model, {})[key] = compiled
     return compiled, x, y

@@ -80,7 +80,8 @@ class Compiled:
             order the graph first reads them (a model's `parameters()` order).
         dtype: the numbers' type on arrays, "float64" or "float32".
         one_graph: how the rule "one graph for every input" was made sure of,
-            in words.
+            in words; `proved` is True where tracing proved it (no code looked
+            at a number computed from the arguments).
         nodes: how many nodes the traced graph has (arguments, live Values,
             computed nodes).
         seconds: what compiling took, in parts: "trace" (fn run once on
@@ -130,7 +131,9 @@ class Compiled:
             looked = again[0].looked
             if looked is None:
                 self._refuse(_difference(*self._trace_of, *again, self._n_inputs), "a second call")
-        self._checked = looked is None  # else: the first batch is traced again at three examples
+        self.proved = self._checked = (
+            looked is None
+        )  # else: the first batch is traced again at three examples
         self.one_graph = (
             "proved while tracing: no code looked at a number computed from the arguments, and a "
             "second trace built the same graph"
@@ -206,12 +209,14 @@ class Compiled:
 
     def same_graph(self, *example_args: Any) -> bool:
         """Whether fn, traced again on this example, builds the graph this was compiled
-        from (the same ops on the same Values): one eager run of fn, no planning.
-        `nn.fit` asks this before it reuses a compiled step."""
+        from (the same ops on the same Values): one run of fn, no planning (a dry one,
+        computing no numbers, where one graph was proved). `nn.fit` asks this before it
+        reuses a compiled step."""
         try:
-            return not _difference(*self._trace_of, *self._trace(example_args), self._n_inputs)
+            again = self._trace(example_args, dry=self.proved)
         except (TypeError, ValueError):
             return False
+        return again[0].looked is None and not _difference(*self._trace_of, *again, self._n_inputs)
 
     # -- the plan: steps over blocks --------------------------------------------
 
