@@ -54,7 +54,8 @@ class Training:
             self.read = np.flatnonzero(where >= 0)  # the parameters the graph reads...
             self.where_read = where[self.read]  # ...and where it reads them
             self.data = np.array([p.data for p in params], dtype=self.live.dtype)
-            self.others = [v for v in leaves if v not in set(params)]
+            stepped = set(params)
+            self.others = [v for v in leaves if v not in stepped]
             self.other_at = np.array([position[v] for v in self.others], dtype=np.intp)
         self.grad: Any = None
 
