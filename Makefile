@@ -6,13 +6,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench lint pictures dot browser clean
+.PHONY: demo test bench lint pictures dot browser clean playground playground-build playground-site
 
 # The main job: the documents' network, from forward value to trained pictures, into out/.
 demo: $(VENV)/.demo dot
 	$(PY) -m demos seed_network
 
-test: $(VENV)/.test dot browser
+test: $(VENV)/.test dot browser playground-site
 	$(PY) -m pytest
 
 bench: $(VENV)/.bench dot
@@ -25,8 +25,9 @@ pictures: $(VENV)/.demo dot
 	$(PY) docs/pictures.py
 
 lint: $(VENV)/.lint
-	$(VENV)/bin/ruff check engine nn demos tests benchmarks
+	$(VENV)/bin/ruff check engine nn demos tests benchmarks playground/build.py playground/screenshot.py playground/site/playground.py
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy playground/build.py playground/site/playground.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,5 +65,19 @@ browser:
 	    echo "for the browser tests: sudo apt-get install chromium"; \
 	  fi; }
 
+# The playground: chainrule in the browser (Pyodide, viz.js), a static site in playground/dist/.
+playground-build: $(VENV)/.test
+	$(PY) playground/build.py
+
+playground: playground-build
+	@echo "serving the playground on http://127.0.0.1:8000 (Ctrl+C ends it)"
+	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory playground/dist
+
+# For the tests: the site built when npm is here (installed with apt-get when root);
+# without it the playground's browser tests skip, saying so.
+playground-site: $(VENV)/.test
+	@command -v npm >/dev/null 2>&1 || { 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then 	    (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null) 	      || echo "could not install npm: the playground's tests will skip"; 	  else 	    echo "for the playground: sudo apt-get install nodejs npm"; 	  fi; }
+	@if command -v npm >/dev/null 2>&1; then $(PY) playground/build.py; fi
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis playground/dist playground/node_modules

@@ -9,7 +9,9 @@
 shows inline; `.source` is its DOT text, the same bytes every time for the
 same graph. Building one needs the graphviz Python package (`pip install
 graphviz`, the `viz` extra); rendering needs Graphviz's `dot` program too
-(apt-get install graphviz).
+(apt-get install graphviz), or a renderer of your own: every picture is made
+of DOT by one function, `set_renderer(render)` replaces it (the playground
+puts viz.js, Graphviz compiled to WebAssembly, there).
 
 Modules: `style` (boxes, numbers, colours, text and SVG ids, shared by
 every picture), `graph` (draw_dot), `summary` (how a big graph is grouped
@@ -21,7 +23,7 @@ draws what the core computes and `engine.explaining` writes out.
 from engine.viz.animation import Animation, animate
 from engine.viz.derivation import draw_derivation
 from engine.viz.graph import draw_dot
-from engine.viz.style import COLOURS, FONT, GREY, PATH, Drawing, GraphvizNotInstalled
+from engine.viz.style import COLOURS, FONT, GREY, PATH, Drawing, GraphvizNotInstalled, renderer, set_renderer
 
 __all__ = [
     "COLOURS",
@@ -34,4 +36,6 @@ __all__ = [
     "animate",
     "draw_derivation",
     "draw_dot",
+    "renderer",
+    "set_renderer",
 ]

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 try:
@@ -62,16 +63,58 @@ def _dot_needed() -> Iterator[None]:
         raise GraphvizNotInstalled(["dot"]) from None
 
 
+# The rendering seam: every picture is made of DOT by one function. By default
+# Graphviz's `dot` program (through the graphviz package); a page that runs
+# chainrule in the browser puts Graphviz compiled to WebAssembly (viz.js) here,
+# so draw_dot, draw_derivation and animate work with no `dot` on the machine.
+Renderer = Callable[[str, str], "bytes | str"]  # (DOT source, format such as "svg") -> the output
+_renderer: Renderer | None = None
+
+
+def set_renderer(render: Renderer | None) -> Renderer | None:
+    """Make every picture with `render(dot_source, format)` (bytes or text); None puts
+    Graphviz's `dot` program back. Returns the renderer it replaces."""
+    global _renderer
+    if render is not None and not callable(render):
+        raise TypeError(f"set_renderer: expected a function render(source, format) or None, got {render!r}")
+    previous, _renderer = _renderer, render
+    return previous
+
+
+def renderer() -> Renderer | None:
+    """The renderer set with `set_renderer` (None: Graphviz's `dot`)."""
+    return _renderer
+
+
 class Drawing(graphviz.Digraph):
-    """A `graphviz.Digraph` whose rendering names what to install when `dot` is missing."""
+    """A `graphviz.Digraph` made into pictures by the renderer (`set_renderer`), else by
+    Graphviz's `dot`, naming what to install when it is missing."""
 
     def render(self, *args: Any, **kwargs: Any) -> Any:
-        with _dot_needed():
-            return super().render(*args, **kwargs)
+        render = _renderer
+        if render is None:
+            with _dot_needed():
+                return super().render(*args, **kwargs)
+        filename = args[0] if args else kwargs.get("filename")
+        directory = args[1] if len(args) > 1 else kwargs.get("directory")
+        fmt = kwargs.get("format") or self.format
+        base = os.path.join(directory or self.directory or "", filename or self.filename)
+        target = kwargs.get("outfile") or f"{base}.{fmt}"
+        picture = self.pipe(format=fmt)
+        with open(target, "wb") as f:
+            f.write(picture)
+        return os.fspath(target)
 
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        with _dot_needed():
-            return super().pipe(*args, **kwargs)
+    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - graphviz's
+        render = _renderer
+        if render is None:
+            with _dot_needed():
+                return super().pipe(format, *args, **kwargs)
+        out = render(self.source, format or self.format)
+        encoding = kwargs.get("encoding")
+        if encoding is not None:
+            return out if isinstance(out, str) else out.decode(encoding)
+        return out.encode("utf-8") if isinstance(out, str) else out
 
 
 # ---------------------------------------------------------------------------

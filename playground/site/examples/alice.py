@@ -1,0 +1,16 @@
+# The documents' network on Alice (weight −2, height −1, truth 1): two hidden
+# sigmoid neurons h1, h2 and an output neuron, every weight 1, every bias 0.
+from engine import Value
+
+x1, x2, y_true = Value(-2.0, label="x1"), Value(-1.0, label="x2"), 1.0
+w1, w2, w3, w4, w5, w6 = (Value(1.0, label=f"w{i}") for i in range(1, 7))
+b1, b2, b3 = (Value(0.0, label=f"b{i}") for i in range(1, 4))
+
+h1 = (w1 * x1 + w2 * x2 + b1).sigmoid(); h1.label = "h1"
+h2 = (w3 * x1 + w4 * x2 + b2).sigmoid(); h2.label = "h2"
+y_pred = (w5 * h1 + w6 * h2 + b3).sigmoid(); y_pred.label = "y_pred"
+L = (y_true - y_pred) ** 2; L.label = "L"
+
+L.backward()
+print(f"L = {L.data:.4f}, ∂L/∂w1 = {w1.grad:.4f}")
+L  # the last line is shown: its graph, data and grad in every box

@@ -1,0 +1,14 @@
+# micrograd's lecture neuron: o = tanh(x1·w1 + x2·w2 + b), stepped backward by hand
+# with _backward(), then the same by backward(); animate shows every step.
+from engine import Value
+from engine.viz import animate
+
+x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+b = Value(6.8813735870195432, label="b")
+n = x1 * w1 + x2 * w2 + b; n.label = "n"
+o = n.tanh(); o.label = "o"
+
+o.backward()
+print("∂o/∂w1 =", round(w1.grad, 4), " ∂o/∂x1 =", round(x1.grad, 4))
+animate(o)  # the forward pass, then backward, one step at a time
