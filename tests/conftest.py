@@ -78,3 +78,19 @@ def count_lines(fn):
     finally:
         sys.settrace(None)
     return count
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, driven by playwright at Debian's chromium (nothing downloads a
+    browser): the step-by-step page's tests and the playground's. Skips without either."""
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield browser
+        browser.close()

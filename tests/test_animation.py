@@ -137,16 +137,7 @@ def test_the_gif_has_a_frame_for_the_start_and_each_step(tmp_path):
 # -- in a real browser ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+# (the `browser` fixture, headless Chromium, is in conftest.py: the playground's tests use it too)
 
 
 def open_page(browser, path):

@@ -152,24 +152,12 @@ def site():
     server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(site, chromium):
+def page(site, browser):
     """A fresh page, Python loaded; every URL it requested is in page.requests."""
     from playwright.sync_api import expect
 
-    page = chromium.new_page(viewport={"width": 1400, "height": 900})
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.requests = []
     page.on("request", lambda request: page.requests.append(request.url))
     start = time.perf_counter()
