@@ -56,8 +56,9 @@ def fit(
             `engine.compile` (needs numpy): the same steps, the same history
             to rounding, many times faster on big batches. Class-index
             targets of cross_entropy are given to it one-hot. Calling fit
-            again on the same model and loss reuses the compiled step (after
-            one eager run that proves the graph is the same).
+            again on the same model and loss reuses the compiled step, where
+            one graph was proved while tracing and a trace of the loss that
+            computes no numbers builds the same graph again.
         dtype: with compile=True, "float64" (the default, eager's numbers to
             rounding) or "float32" (PyTorch's default: faster, results within
             about 1e-5 of eager's, relative).
