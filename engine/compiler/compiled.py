@@ -131,9 +131,8 @@ class Compiled:
             looked = again[0].looked
             if looked is None:
                 self._refuse(_difference(*self._trace_of, *again, self._n_inputs), "a second call")
-        self.proved = self._checked = (
-            looked is None
-        )  # else: the first batch is traced again at three examples
+        # Else the first batch is traced again at its first, middle and last examples.
+        self.proved = self._checked = looked is None
         self.one_graph = (
             "proved while tracing: no code looked at a number computed from the arguments, and a "
             "second trace built the same graph"
