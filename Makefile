@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench lint pictures dot browser clean playground playground-build playground-site
+.PHONY: demo test bench lint pictures dot browser node clean playground playground-build playground-site
 
 # The main job: the documents' network, from forward value to trained pictures, into out/.
 demo: $(VENV)/.demo dot
@@ -40,6 +40,8 @@ $(VENV)/.test: setup.cfg $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]' && touch $@
 $(VENV)/.bench: setup.cfg $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[bench]' torch==2.13.0 && touch $@  # the CPU build on disk here
+$(VENV)/.viz: setup.cfg $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[viz]' && touch $@
 $(VENV)/.lint: setup.cfg $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[lint]' && touch $@
 
@@ -66,18 +68,27 @@ browser:
 	  fi; }
 
 # The playground: chainrule in the browser (Pyodide, viz.js), a static site in playground/dist/.
-playground-build: $(VENV)/.test
+playground-build: $(VENV)/.viz node
 	$(PY) playground/build.py
 
 playground: playground-build
 	@echo "serving the playground on http://127.0.0.1:8000 (Ctrl+C ends it)"
 	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory playground/dist
 
-# For the tests: the site built when npm is here (installed with apt-get when root);
-# without it the playground's browser tests skip, saying so.
-playground-site: $(VENV)/.test
-	@command -v npm >/dev/null 2>&1 || { 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then 	    (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null) 	      || echo "could not install npm: the playground's tests will skip"; 	  else 	    echo "for the playground: sudo apt-get install nodejs npm"; 	  fi; }
+# For the tests: the site built when npm is here; without it the playground's
+# browser tests skip, saying so.
+playground-site: $(VENV)/.viz node
 	@if command -v npm >/dev/null 2>&1; then $(PY) playground/build.py; fi
+
+# Node.js's npm installs the playground's packages (Pyodide, viz.js) from package-lock.json.
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null) \
+	      || echo "could not install npm: the playground cannot be built, its tests will skip"; \
+	  else \
+	    echo "for the playground: sudo apt-get install nodejs npm"; \
+	  fi; }
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis playground/dist playground/node_modules
