@@ -271,7 +271,6 @@ class Compiled:
                 where[node] = (block, col)
             self._steps.append(step)
             block += 1
-        self._blocks = block
         self.nodes = len(computed) + len(self.leaves) + len(arguments)
         slow = {step.op: None for step in self._steps if step.op not in KERNELS}
         self.notes = [

@@ -79,15 +79,18 @@ class _Writer:
             "check_forward": plan.check_forward,
             "check_share": plan.check_share,
         }
+        self.named: dict[tuple[str, int], str] = {}  # (prefix, id of the object) -> its name
+        self.counts: dict[str, int] = {}  # prefix -> how many names it has
 
     def name(self, prefix: str, value: Any) -> str:
-        """A name in the program for a constant (an index array, a kernel, a step)."""
-        for key, known in self.names.items():
-            if known is value and key.startswith(prefix):
-                return key
-        key = f"{prefix}{sum(k.startswith(prefix) for k in self.names)}"
-        self.names[key] = value
-        return key
+        """A name in the program for a constant (an index array, a kernel, a step): the
+        same one each time the same object is named (`names` keeps it, so its id stays its own)."""
+        key = (prefix, id(value))
+        if key not in self.named:
+            self.named[key] = f"{prefix}{self.counts.get(prefix, 0)}"
+            self.counts[prefix] = self.counts.get(prefix, 0) + 1
+            self.names[self.named[key]] = value
+        return self.named[key]
 
     def emit(self, line: str, indent: int = 1) -> None:
         self.lines.append("    " * indent + line)
@@ -273,8 +276,7 @@ class _Writer:
             if whole and fresh and self.shares[block] == 1 and self.plan.batched[block]:
                 self.emit(f"G{block} = {part}  # its one share: all of its gradient", indent)
                 continue
-            at = "WHOLE" if whole else (repr(index) if isinstance(index, slice) else self.index(index))
-            self.names.setdefault("WHOLE", None)
+            at = "None" if whole else (repr(index) if isinstance(index, slice) else self.index(index))
             self.emit(f"G{block} = accumulate(G{block}, {part}, B{block}, {at}, {unique})", indent)
 
 
