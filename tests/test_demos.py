@@ -425,5 +425,6 @@ def test_check_finds_the_learners_slip_and_says_where(ran):
     report, printed = ran("check")
     assert report.results["ok"] is False
     kind, op, cause = report.results["findings"][0]
-    assert (kind, op) == ("gradient", None) and "= where += belongs" in cause
-    assert "DEFECTS FOUND" in printed and "the right gradient, by chainrule" in printed
+    assert (kind, op) == ("gradient", "add") and "= where += belongs" in cause
+    assert "DEFECTS FOUND" in printed and "where to look: learner_engine.py:" in printed
+    assert "(from y1)" in printed  # the right gradient as the sum of its shares

@@ -25,7 +25,7 @@ from typing import Any
 from engine.autodiff import gradients
 from engine.graph import replay
 from engine.ops import OPS, Op, Param
-from engine.testing.checker import Finding, Report, check_engine
+from engine.testing.checker import Finding, Report, UsageError, check_engine
 from engine.value import Value, lift
 from engine.value import sum as vsum
 
@@ -248,6 +248,7 @@ __all__ = [
     "Finding",
     "GradcheckError",
     "Report",
+    "UsageError",
     "check_engine",
     "expressions",
     "gradcheck",

@@ -1,0 +1,332 @@
+"""An expression as a plan both engines build: leaves, then steps of the learner's
+forms over earlier nodes. One plan is built in chainrule and in the learner's
+engine, and every value and gradient compared."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from engine.autodiff import gradients
+from engine.testing.checker.alone import CALL_SECONDS, Use, reference
+from engine.testing.checker.report import Finding
+from engine.testing.checker.target import Engine, Timeout, Where, limited
+from engine.value import Value
+
+
+@dataclass(frozen=True)
+class Step:
+    """out_k = uses[use](nodes[args...][, number])."""
+
+    use: int
+    args: tuple[int, ...]
+    number: float | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    leaves: tuple[float, ...]
+    steps: tuple[Step, ...]
+
+    def name(self, k: int) -> str:
+        n = len(self.leaves)
+        return f"x{k}" if k < n else ("out" if k == n + len(self.steps) - 1 else f"y{k - n + 1}")
+
+    def text(self, uses: Sequence[Use]) -> str:
+        lines = []
+        for k, step in enumerate(self.steps):
+            lines.append(f"{self.name(len(self.leaves) + k)} = {self.written(uses, step)}")
+        return "; ".join(lines)
+
+    def written(self, uses: Sequence[Use], step: Step) -> str:
+        use = uses[step.use]
+        names = {"a": self.name(step.args[0]), "b": self.name(step.args[1]) if len(step.args) > 1 else ""}
+        if step.number is not None:
+            names["c"] = names["n"] = _number(step.number)
+        text = use.written
+        for letter in ("a", "b", "c", "n"):
+            if letter in names:
+                text = _replace(text, letter, names[letter])
+        return text
+
+    def users(self) -> dict[int, list[tuple[int, int]]]:
+        """node → [(the node using it, at which operand)]."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        for k, step in enumerate(self.steps):
+            for p, a in enumerate(step.args):
+                found.setdefault(a, []).append((len(self.leaves) + k, p))
+        return found
+
+    def reaching(self) -> Plan:
+        """The plan without the steps that do not reach the output."""
+        n = len(self.leaves)
+        needed = {n + len(self.steps) - 1}
+        for k in range(len(self.steps) - 1, -1, -1):
+            if n + k in needed:
+                needed.update(self.steps[k].args)
+        keep = [k for k in range(len(self.steps)) if n + k in needed]
+        renumber = {i: i for i in range(n)}
+        steps = []
+        for new, k in enumerate(keep):
+            step = self.steps[k]
+            steps.append(Step(step.use, tuple(renumber[a] for a in step.args), step.number))
+            renumber[n + k] = n + new
+        return Plan(self.leaves, tuple(steps))
+
+    def size(self) -> tuple[int, int]:
+        return (len(self.steps), len(self.leaves))
+
+
+def _replace(text: str, letter: str, name: str) -> str:
+    """Put `name` for the single letter `letter` in a form's text (not inside method names)."""
+    out = []
+    for i, ch in enumerate(text):
+        alone = (
+            ch == letter
+            and (i == 0 or (not text[i - 1].isalnum() and text[i - 1] != "."))
+            and (i + 1 == len(text) or not text[i + 1].isalnum())
+        )
+        out.append(name if alone else ch)
+    return "".join(out)
+
+
+def _number(c: float) -> str:
+    text = str(int(c)) if float(c).is_integer() else repr(c)
+    return f"({text})" if c < 0 else text
+
+
+class Skip(Exception):
+    """chainrule itself has no number here (outside a domain, at a kink, overflowing)."""
+
+
+def build_reference(plan: Plan, uses: Sequence[Use]) -> tuple[list[Value], list[float]]:
+    """The plan in chainrule, labelled as the expression names its nodes, and ∂out/∂node for each."""
+    nodes = [Value(x, label=plan.name(i)) for i, x in enumerate(plan.leaves)]
+    try:
+        for step in plan.steps:
+            form = uses[step.use].form
+            args: list[Any] = [nodes[a] for a in step.args]
+            if step.number is not None:
+                args.append(step.number)
+            if form.op == "relu" and abs(args[0].data) < 1e-6:
+                raise Skip  # a kink: any subgradient is right
+            if form.text == "a ** b" and args[0].data < 1e-6:
+                raise Skip  # aᵇ·ln a has no number at a base of 0 (or below)
+            node = form.call(form.methods[0], *args)
+            point = tuple(a.data for a in args[: form.nodes]) + (
+                (step.number,) if step.number is not None else ()
+            )
+            if not all(math.isfinite(d) for d in reference(form, point)[1]):
+                raise Skip  # the op has no derivative here (0 ** 0.5): outside its domain, used or not
+            node.label = plan.name(len(nodes))
+            nodes.append(node)
+            if not abs(node.data) < 1e6:
+                raise Skip
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise Skip from None
+    grads = gradients(nodes[-1], nodes)
+    if not all(math.isfinite(g) for g in grads):
+        raise Skip
+    return nodes, grads
+
+
+@dataclass
+class Outcome:
+    """One plan compared: kind "" when it agrees, else forward, gradient, error."""
+
+    kind: str
+    step: int = -1  # the step whose value or call is wrong
+    node: int = -1  # the node whose gradient is first wrong, in backward order
+    expected: Any = None
+    got: Any = None
+    what: str = ""  # for an error: what happened
+    where: Where | None = None
+    in_backward: bool = False
+    grads: list[float | None] = field(default_factory=list)  # the engine's, per node (None: not kept)
+
+    @property
+    def signature(self) -> tuple[Any, ...]:
+        return (self.kind, self.step, self.node, _round(self.got), self.what)
+
+
+def _round(x: Any) -> Any:
+    return round(x, 9) if isinstance(x, float) else x
+
+
+def build(engine: Engine, plan: Plan, uses: Sequence[Use]) -> list[Any]:
+    """The plan's nodes in the learner's engine."""
+    nodes = [engine.make(x) for x in plan.leaves]
+    for step in plan.steps:
+        use = uses[step.use]
+        args = [nodes[a] for a in step.args]
+        if step.number is not None:
+            args.append(engine.constant(step.number) if use.wrap else step.number)
+        nodes.append(limited(CALL_SECONDS, partial(use.call, *args)))
+    return nodes
+
+
+def compare(engine: Engine, plan: Plan, uses: Sequence[Use], seconds: float = CALL_SECONDS) -> Outcome:
+    """Build the plan in both engines; the first value, then the gradient, that differs."""
+    nodes, grads = build_reference(plan, uses)
+    n = len(plan.leaves)
+    built = [engine.make(x) for x in plan.leaves]
+    for k, step in enumerate(plan.steps):
+        use = uses[step.use]
+        args = [built[a] for a in step.args]
+        if step.number is not None:
+            args.append(engine.constant(step.number) if use.wrap else step.number)
+        try:
+            node = limited(seconds, partial(use.call, *args))
+            got = engine.data(node)
+        except Timeout:
+            return Outcome("error", k, what=f"did not return within {seconds:g} s")
+        except Exception as error:
+            return Outcome(
+                "error", k, what=f"raised {type(error).__name__}: {error}", where=engine.where(error)
+            )
+        built.append(node)
+        if not engine.close(nodes[n + k].data, got):
+            return Outcome("forward", k, n + k, nodes[n + k].data, got)
+    try:
+        limited(seconds, lambda: engine.backward(built[-1]))
+    except Timeout:
+        return Outcome("error", what=f"backward did not return within {seconds:g} s", in_backward=True)
+    except RecursionError as error:
+        return Outcome(
+            "error",
+            what="backward recursed without end (RecursionError)",
+            where=engine.where(error),
+            in_backward=True,
+        )
+    except Exception as error:
+        what = f"backward raised {type(error).__name__}: {error}"
+        return Outcome("error", what=what, where=engine.where(error), in_backward=True)
+    got_grads: list[float | None] = []
+    for i, node in enumerate(built):
+        g = engine.grad(node)
+        got_grads.append(0.0 if g is None and i < n else g)  # a leaf's gradient not kept reads as 0
+    wrong = [
+        i
+        for i, (e, g) in enumerate(zip(grads, got_grads, strict=True))
+        if g is not None and not engine.close(e, g)
+    ]
+    if not wrong:
+        return Outcome("", grads=got_grads)
+    first = max(wrong)  # backward order: the latest node first
+    return Outcome("gradient", node=first, expected=grads[first], got=got_grads[first], grads=got_grads)
+
+
+def shares(plan: Plan, uses: Sequence[Use], grads: list[float], node: int) -> list[tuple[int, int, float]]:
+    """What each use of `node` passes down to it, by chainrule: (user, operand, share)."""
+    found = []
+    nodes, _ = build_reference(plan, uses)
+    for user, position in plan.users().get(node, []):
+        step = plan.steps[user - len(plan.leaves)]
+        form = uses[step.use].form
+        point = tuple(nodes[a].data for a in step.args) + ((step.number,) if step.number is not None else ())
+        _, partials = reference(form, point)
+        found.append((user, position, grads[user] * partials[position]))
+    return found
+
+
+def picture(engine: Engine, plan: Plan, uses: Sequence[Use]) -> list[tuple[Any, float | None]]:
+    """The plan in chainrule with its gradients, beside the engine's gradient of each node (for draw())."""
+    nodes, _ = build_reference(plan, uses)
+    nodes[-1].backward()
+    try:
+        theirs = build(engine, plan, uses)
+        limited(CALL_SECONDS, lambda: engine.backward(theirs[-1]))
+        got = [engine.grad(n) for n in theirs]
+    except (Exception, Timeout):
+        got = [None] * len(nodes)
+    return list(zip(nodes, got, strict=True))
+
+
+def shares_text(engine: Engine, plan: Plan, uses: Sequence[Use], k: int, got: Any) -> str:
+    """∂out/∂node as the sum of what each user passes down, by chainrule, beside the engine's."""
+    _, grads = build_reference(plan, uses)
+    parts = shares(plan, uses, grads, k)
+    if not parts:
+        return ""
+    terms = " ".join(
+        ("" if i == 0 else ("− " if s < 0 else "+ ")) + f"{abs(s) if i else s:.6g} (from {plan.name(user)})"
+        for i, (user, _, s) in enumerate(parts)
+    )
+    mine = (
+        "; yours is not kept"
+        if got is None
+        else f"; yours is {got:.6g}" + (" ✓" if engine.close(grads[k], got) else " ✗")
+    )
+    return f"∂out/∂{plan.name(k)} = {terms} = {grads[k]:.6g}{mine}"
+
+
+class Inconsistent:
+    """An outcome that changed from one replay to the next, with its finding."""
+
+    kind = "inconsistent"
+
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+
+
+def inconsistent(plan: Plan, uses: Sequence[Use], outcomes: list[Any]) -> Finding:
+    """The same expression, built afresh, gave different numbers: two runs shown."""
+    seen: dict[Any, Any] = {}
+    for o in outcomes:
+        seen.setdefault(o.signature, o)
+    runs = list(seen.values())[:2]
+
+    def described(o: Any) -> str:
+        if o.kind == "":
+            return "every gradient right"
+        at = plan.name(o.node) if o.node >= 0 else ""
+        got = "" if o.got is None else f" = {o.got:.6g}"
+        expected = "" if o.expected is None else f" (should be {o.expected:.6g})"
+        return f"{o.kind} of {at}{got}{expected}" if at else o.what or o.kind
+
+    return Finding(
+        "gradient",
+        None,
+        plan.text(uses),
+        {plan.name(i): x for i, x in enumerate(plan.leaves)},
+        cause=(
+            f"results change from run to run: the same expression, built afresh, gave {described(runs[0])} "
+            f"in one run and {described(runs[-1])} in another. Something in backward depends on more than "
+            "the graph (an order that follows memory addresses, such as a loop over a set of nodes, or state "
+            "kept between calls), and some runs give wrong gradients"
+        ),
+    )
+
+
+ORDER = (
+    "Backward must go from out down, visiting a node only after every node that uses it "
+    "(reverse topological order)"
+)
+
+
+def never_arrived(name: str) -> str:
+    return (
+        f"{name}'s gradient never arrived (it is 0): a backward step ran before its node had "
+        "received its gradient. " + ORDER
+    )
+
+
+__all__ = [
+    "ORDER",
+    "Inconsistent",
+    "Outcome",
+    "Plan",
+    "Skip",
+    "Step",
+    "build",
+    "build_reference",
+    "compare",
+    "inconsistent",
+    "never_arrived",
+    "picture",
+    "shares",
+    "shares_text",
+]

@@ -1,0 +1,265 @@
+"""The random search: what the checks of each op and the experiments miss.
+
+Random expressions over the ops that passed alone are compared in both
+engines; hypothesis shrinks the first failure, the steps that do not reach the
+output are dropped, and the expression is replayed to see whether the engine
+gives the same numbers every run. Then the same isolation as before anything
+is blamed: each step's op alone at the inputs it had there (an op wrong only
+at these points is that op's fault), and only when every op is right alone,
+backward's bookkeeping; a shared-node fault only where a node has two users.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from engine.testing.checker.alone import Use, check_alone
+from engine.testing.checker.bookkeeping import Experiments
+from engine.testing.checker.plans import (
+    Outcome,
+    Plan,
+    Skip,
+    Step,
+    build_reference,
+    compare,
+    inconsistent,
+    never_arrived,
+    picture,
+    shares,
+    shares_text,
+)
+from engine.testing.checker.report import Finding
+from engine.testing.checker.target import Engine, Timeout
+
+REPLAYS = 6
+
+
+class OutOfTime(BaseException):
+    """The search's time is spent: what it found so far stands."""
+
+
+class Search:
+    def __init__(
+        self,
+        engine: Engine,
+        uses: Sequence[Use],
+        experiments: Experiments,
+        max_examples: int,
+        seed: int | None,
+        deadline: float,
+    ) -> None:
+        self.engine, self.uses, self.experiments = engine, list(uses), experiments
+        self.max_examples, self.seed, self.deadline = max_examples, seed, deadline
+        self.examples = 0
+
+    def run(self) -> list[Finding]:
+        found: list[Finding] = []
+        blamed = {form for form, _ in self.experiments.blamed}  # = where += belongs, found by an experiment
+        blocked = {i for i, use in enumerate(self.uses) if use.form.text in blamed}
+        for _ in range(3):  # a finding at a time; a blamed op is left out of the next round
+            pool = [i for i in range(len(self.uses)) if i not in blocked]
+            if not pool or time.perf_counter() > self.deadline or self.max_examples <= 0:
+                break
+            plan = self.find(pool, trees=self.experiments.sharing_broken)
+            if plan is None:
+                break
+            finding, blame = self.isolate(plan)
+            if blame is None and self.experiments.walk_broken:
+                break  # the walk's fault, already reported by an experiment, shows on any graph
+            found.append(finding)
+            if blame is not None:
+                blocked.add(blame)
+            elif not self.experiments.sharing_broken and _shared(plan):
+                self.experiments.sharing_broken = True  # go on with what can still be trusted: trees
+            else:
+                break
+        return found
+
+    # -- finding a failing plan
+
+    def fails(self, plan: Plan) -> bool:
+        if time.perf_counter() > self.deadline:
+            raise OutOfTime
+        self.examples += 1
+        try:
+            return compare(self.engine, plan, self.uses).kind != ""
+        except Skip:
+            return False
+
+    def find(self, pool: list[int], trees: bool) -> Plan | None:
+        from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+        from hypothesis import strategies as st
+
+        smallest: list[Plan] = []
+
+        def condition(plan: Plan) -> bool:
+            failed = self.fails(plan)
+            if failed and (not smallest or plan.size() < smallest[0].size()):
+                smallest[:] = [plan]
+            return failed
+
+        try:
+            return find(
+                self.plans(st, pool, trees),
+                condition,
+                settings=settings(  # every field that matters set here: no profile of the caller's (CI's
+                    max_examples=self.max_examples,  # derandomize) changes a run
+                    database=None,
+                    deadline=None,
+                    derandomize=False,
+                    phases=tuple(Phase),
+                    verbosity=Verbosity.quiet,
+                    suppress_health_check=list(HealthCheck),
+                ),
+                random=random.Random(self.seed) if self.seed is not None else None,
+            )
+        except (Exception, OutOfTime):  # no example, a flaky engine, the time spent: keep the smallest seen
+            return smallest[0] if smallest else None
+
+    def plans(self, st: Any, pool: list[int], trees: bool) -> Any:
+        leaf = (
+            st.floats(-2.0, 2.0, allow_nan=False).map(lambda x: round(x, 3)).filter(lambda x: abs(x) > 0.05)
+        )
+        numbers = {
+            i: sorted({p[-1] for p in self.uses[i].form.points if p not in self.uses[i].refused})
+            for i in pool
+        }
+
+        @st.composite
+        def plans(draw: Any) -> Plan:
+            leaves = tuple(draw(st.lists(leaf, min_size=2 if trees else 1, max_size=3)))
+            steps: list[Step] = []
+            unused = list(range(len(leaves)))
+            for _ in range(draw(st.integers(1, 5))):
+                i = draw(st.sampled_from(pool))
+                use = self.uses[i]
+                available = len(leaves) + len(steps)
+                if trees:
+                    if len(unused) < use.form.nodes:
+                        continue
+                    args = tuple(draw(st.permutations(unused))[: use.form.nodes])
+                    unused = [u for u in unused if u not in args]
+                else:
+                    args = tuple(draw(st.integers(0, available - 1)) for _ in range(use.form.nodes))
+                number = draw(st.sampled_from(numbers[i])) if use.form.number and numbers[i] else None
+                if use.form.number and number is None:
+                    continue
+                steps.append(Step(i, args, number))
+                unused.append(available)
+            if not steps:
+                use = self.uses[pool[0]]
+                args = (0, 1)[: use.form.nodes] if trees else (0,) * use.form.nodes
+                steps.append(Step(pool[0], args, _first_number(use)))
+            return Plan(leaves, tuple(steps))
+
+        return plans()
+
+    # -- isolating the fault
+
+    def isolate(self, plan: Plan) -> tuple[Finding, int | None]:
+        """The finding for a failing plan, and the op blamed (its index in uses), if one is."""
+        reaching = plan.reaching()
+        if reaching != plan and self._outcome(reaching).kind != "":
+            plan = reaching
+        outcomes = [self._outcome(plan) for _ in range(REPLAYS)]
+        if len({o.signature for o in outcomes}) > 1:
+            return self.inconsistent(plan, outcomes), None
+        outcome = outcomes[0]
+        if outcome.kind == "":
+            return self.inconsistent(plan, outcomes), None  # it failed in the search, not now
+        # each op alone at the inputs it had here
+        steps = range(len(plan.steps)) if outcome.step < 0 else [outcome.step]
+        nodes, _ = build_reference(plan, self.uses)
+        for k in steps:
+            step = plan.steps[k]
+            point = tuple(nodes[a].data for a in step.args) + (
+                (step.number,) if step.number is not None else ()
+            )
+            failures, _ = check_alone(self.engine, self.uses[step.use], [point])
+            if failures:
+                finding = failures[0]
+                finding.detail = (finding.detail + "\n" if finding.detail else "") + (
+                    f"found in: {plan.text(self.uses)}  (with "
+                    + ", ".join(f"{plan.name(i)} = {x}" for i, x in enumerate(plan.leaves))
+                    + ")"
+                )
+                return finding, step.use
+        return self.bookkeeping(plan, outcome), None
+
+    def _outcome(self, plan: Plan) -> Outcome:
+        try:
+            return compare(self.engine, plan, self.uses)
+        except Skip:
+            return Outcome("")
+        except Timeout:
+            return Outcome("error", what="did not return")
+
+    def inconsistent(self, plan: Plan, outcomes: list[Outcome]) -> Finding:
+        return inconsistent(plan, self.uses, outcomes)
+
+    def bookkeeping(self, plan: Plan, outcome: Outcome) -> Finding:
+        """Every op is right alone: the fault is in how backward walks and adds up."""
+        inputs = {plan.name(i): x for i, x in enumerate(plan.leaves)}
+        text = plan.text(self.uses)
+        if outcome.kind in ("error", "forward"):
+            cause = outcome.what or (
+                f"{plan.name(outcome.node)} is {outcome.got!r} here, though its op gives the right value "
+                "alone: "
+                "does an op change its inputs' numbers?"
+            )
+            finding = Finding(outcome.kind, None, text, inputs, outcome.expected, outcome.got, cause)
+            if outcome.where is not None:
+                finding.location = f"{outcome.where}: {outcome.where.text}"
+            return finding
+        k = outcome.node
+        _, grads = build_reference(plan, self.uses)
+        users = plan.users().get(k, [])
+        parts = shares(plan, self.uses, grads, k)
+        got, expected = outcome.got, outcome.expected
+        name = plan.name(k)
+        if got == 0.0 and expected != 0.0:
+            cause = never_arrived(name)
+        elif not _shared(plan):
+            cause = (
+                f"every op here is right on its own and no node is used twice, yet ∂out/∂{name} is wrong: "
+                "look at how backward walks the graph and passes gradients on"
+            )
+        elif (
+            len(users) >= 2
+            and any(self.engine.close(s, got) for _, _, s in parts)
+            and not self.engine.close(expected, got)
+        ):
+            cause = (
+                f"{name} is used {len(users)} times and keeps only one share: a gradient set with = where "
+                "+= belongs"
+            )
+        elif (
+            len(users) >= 2
+            and expected
+            and got / expected > 1.5
+            and abs(got / expected - round(got / expected)) < 1e-6
+        ):
+            times = round(got / expected)
+            cause = f"{name} is used {len(users)} times and its gradient was passed on {times} times"
+        elif len(users) >= 2 and expected and 0 <= got / expected < 1:
+            cause = f"{name} passed its gradient on before all its {len(users)} users had given their shares"
+        else:
+            cause = f"every op here is right on its own, yet ∂out/∂{name} is wrong"
+        finding = Finding("gradient", None, text, inputs, expected, got, cause)
+        finding.detail = shares_text(self.engine, plan, self.uses, k, got)
+        finding.graph = picture(self.engine, plan, self.uses)
+        return finding
+
+
+def _shared(plan: Plan) -> bool:
+    return any(len(u) > 1 for u in plan.users().values())
+
+
+def _first_number(use: Use) -> float | None:
+    return use.form.points[0][-1] if use.form.number else None
+
+
+__all__ = ["Search"]
