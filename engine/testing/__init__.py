@@ -8,7 +8,9 @@
         gradcheck(*expr)
 
 `check_engine(Value)` checks an autograd engine of your own against
-chainrule (`engine.testing.checker`; `python -m engine.testing my_engine.py:Value`).
+chainrule (`engine.testing.checker`), `assert_engine(Value)` in a pytest test;
+`chainrule-check my_engine.py:Value` (or a folder of a class's engines) from a
+shell, each engine in a child process of its own (`engine.testing.grader`).
 
 `gradcheck` needs nothing beyond the standard library; the strategies and the checker need
 hypothesis (the `test` extra), imported when first used. Installed, chainrule
@@ -25,7 +27,7 @@ from typing import Any
 from engine.autodiff import gradients
 from engine.graph import replay
 from engine.ops import OPS, Op, Param
-from engine.testing.checker import Finding, Report, UsageError, check_engine
+from engine.testing.checker import Finding, NotAnEngine, Report, UsageError, assert_engine, check_engine
 from engine.value import Value, lift
 from engine.value import sum as vsum
 
@@ -247,8 +249,10 @@ def expressions(
 __all__ = [
     "Finding",
     "GradcheckError",
+    "NotAnEngine",
     "Report",
     "UsageError",
+    "assert_engine",
     "check_engine",
     "expressions",
     "gradcheck",

@@ -170,7 +170,11 @@ EXPECTED: dict[str, tuple[bool, str | None, str | None, str | None, str]] = {
     # engines in other styles, with their bugs
     "recursive_resend": (False, "gradient", None, None, "more than once"),
     "halfway_tanh_wrong": (False, "gradient", "tanh", "a", "1 − tanh(a)²"),
+    "none_data": (False, "forward", "add", None, "computes nan"),
 }
+
+# Engines with a second fault of their own, besides the first: the other op it is blamed on
+ALSO = {"none_data": "mul", "rsub_forward_and_add_assign": "add"}
 
 # Correct engines in other styles (a file each here), and micrograd itself in the suite
 CORRECT = [
@@ -189,6 +193,60 @@ CORRECT = [
 HALFWAY = "halfway"
 
 
+# Engines that misbehave beyond wrong numbers, for the grader's sandbox: each must be an
+# `error` finding that says what happened and when, and the next engine still checked.
+SANDBOX: dict[str, tuple[list[tuple[str, str]], str]] = {
+    "exits_0": (
+        [
+            (
+                "        build_topo(self)\n",
+                "        build_topo(self)\n        import os\n\n        os._exit(0)\n",
+            )
+        ],
+        "exit status 0",
+    ),
+    "sys_exit": (
+        [
+            (
+                "        build_topo(self)\n",
+                "        build_topo(self)\n        import sys\n\n        sys.exit(3)\n",
+            )
+        ],
+        "sys.exit(3)",
+    ),
+    "segfault": (
+        [
+            (
+                "        build_topo(self)\n",
+                "        build_topo(self)\n        import ctypes\n\n        ctypes.string_at(0)\n",
+            )
+        ],
+        "SIGSEGV",
+    ),
+    "loops_at_import": ([("import math\n", "import math\n\nwhile True:\n    pass\n")], "did not finish"),
+    "loops_in_backward": (
+        [("        build_topo(self)\n", "        build_topo(self)\n        while True:\n            pass\n")],
+        "did not return",
+    ),
+    "allocates_forever": (
+        [
+            (
+                "        build_topo(self)\n",
+                "        build_topo(self)\n        hoard = []\n        while True:\n"
+                "            hoard.append(bytearray(10**7))\n",
+            )
+        ],
+        "out of memory",
+    ),
+    "fails_to_import": (
+        [("import math\n", "import math\nimport no_such_module_here\n")],
+        "could not be imported",
+    ),
+}
+NOT_AN_ENGINE = "class Value:\n    def __init__(self, x):\n        pass\n"
+PRINTS = [("import math\n", "import math\n\nprint('x' * 5_000_000)\n")]  # megabytes printed at import
+
+
 # The class to check in each file, where it is not `Value`
 CLASS = {
     "value_gradient": "Node",
@@ -200,9 +258,14 @@ CLASS = {
 
 def source(name: str) -> str:
     """The source of engine `name`: a mutant of lecture.py, or a file here."""
-    if name in MUTANTS:
+    if name == "not_an_engine":
+        return NOT_AN_ENGINE
+    changes = MUTANTS.get(name) or (SANDBOX[name][0] if name in SANDBOX else None)
+    if name == "prints_megabytes":
+        changes = PRINTS
+    if changes is not None:
         text = (HERE / "lecture.py").read_text(encoding="utf-8")
-        for old, new in MUTANTS[name]:
+        for old, new in changes:
             assert text.count(old) == 1, (name, old)
             text = text.replace(old, new)
         return text

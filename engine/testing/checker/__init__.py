@@ -38,7 +38,7 @@ from engine.testing.checker.forms import FORMS, PRIMITIVE, Form
 from engine.testing.checker.report import Finding, Report
 from engine.testing.checker.search import Search
 from engine.testing.checker.seed import check_seed
-from engine.testing.checker.target import Engine, UsageError
+from engine.testing.checker.target import Engine, NotAnEngine, UsageError
 from engine.testing.checker.verdict import collapse, fold, once, ordered
 
 BUDGET = 20.0  # seconds for the random search (the checks before it always run)
@@ -111,7 +111,7 @@ def _check(engine: Engine, ops: Any, max_examples: int, seed: int | None, start:
         forms=[use.written for use in uses],
         refused=dict(refused),
     )
-    report.notes += engine.notes
+    report.notes = engine.notes  # the same list: what the steps below learn of the engine shows too
     if not uses:
         report.findings = list(errors.values()) or [
             Finding("error", None, "", {}, cause="no operation works: is this a Value class?")
@@ -199,4 +199,18 @@ def _quiet() -> Iterator[io.StringIO]:
         logging.disable(previous)
 
 
-__all__ = ["FORMS", "Finding", "Form", "Report", "UsageError", "check_engine"]
+def assert_engine(target: Callable[..., Any], **options: Any) -> Report:
+    """`check_engine(target, **options)` for a learner's own tests: passes silently, or fails
+    (an AssertionError, as pytest shows it) with the whole report as its message.
+
+        from engine.testing import assert_engine
+        def test_my_engine():
+            assert_engine(Value)
+    """
+    report = check_engine(target, **options)
+    if not report.ok:
+        raise AssertionError("\n" + str(report))
+    return report
+
+
+__all__ = ["FORMS", "Finding", "Form", "NotAnEngine", "Report", "UsageError", "assert_engine", "check_engine"]

@@ -24,7 +24,7 @@ from typing import Any
 
 from engine.testing.checker.forms import FORMS, Form
 from engine.testing.checker.report import Finding
-from engine.testing.checker.target import Engine, Timeout, as_number, limited, source
+from engine.testing.checker.target import Engine, Timeout, as_number, limited, raised, source
 from engine.value import Value
 
 CALL_SECONDS = 2.0  # an op or a backward on a handful of nodes
@@ -92,7 +92,7 @@ def attempt(engine: Engine, use: Use, args: list[Any], point: tuple[float, ...])
             why = f"your {use.method} takes number exponents only ({type(error).__name__}: {error})"
         if why and not use.named:
             return Tried(refused=why, exception=error)
-        found = _error(engine, use, point, f"raised {type(error).__name__}: {error}")
+        found = _error(engine, use, point, raised(error))
         where = engine.where(error)
         if where is not None:
             found.location = f"{where}: {where.text}"
@@ -250,9 +250,7 @@ def check_alone(
                 _backward_error(engine, use, point, error, "recursed without end (RecursionError)")
             ], passed
         except Exception as error:
-            return [
-                _backward_error(engine, use, point, error, f"raised {type(error).__name__}: {error}")
-            ], passed
+            return [_backward_error(engine, use, point, error, raised(error))], passed
         got = [_leaf_grad(engine, leaf) for leaf in leaves]
         if not all(engine.close(e, g) for e, g in zip(partials, got, strict=True)):
             return [_gradients(engine, use, point, partials, got)], passed
@@ -331,7 +329,7 @@ def _wrong(engine: Engine, use: Use, point: tuple[float, ...], kind: str, expect
     where, lines = _method_source(engine, use)
     detail = ""
     if lines:
-        detail = f"your {use.method}:\n" + "\n".join("    " + line for line in _dedent(lines))
+        detail = f"your {use.method}:\n" + "\n".join(("    " + line).rstrip() for line in _dedent(lines))
     return Finding(
         kind,
         use.form.op,

@@ -220,7 +220,10 @@ class Experiments:
         if where is not None:
             finding.location = str(where)
             finding.detail += (
-                "\nyour " + use.method + ":\n" + "\n".join("    " + line for line in _dedent(lines))
+                "\nyour "
+                + use.method
+                + ":\n"
+                + "\n".join(("    " + line).rstrip() for line in _dedent(lines))
             )
         return finding
 

@@ -85,9 +85,9 @@ _OPERATORS: dict[str, Callable[..., Any]] = {
 
 # Generic points: two nodes, a node and a number, positive bases, exponents of each kind.
 TWO = ((0.37, -1.3), (-1.7, 0.61), (1.45, 2.3))
-NUMBER = ((0.37, 3), (-1.3, 2.5), (1.7, -0.75))
-POWERS = ((0.37, 2), (-1.3, 3), (1.7, -1), (0.63, 0.5), (1.45, -2), (2.3, 1.5))
-BASES = ((0.37, 2.5), (-1.3, 0.8), (1.7, 3))
+NUMBER = ((0.37, 3.0), (-1.3, 2.5), (1.7, -0.75))  # floats: an engine may take only floats
+POWERS = ((0.37, 2), (-1.3, 3), (1.7, -1), (0.63, 0.5), (1.45, -2), (2.3, 1.5))  # ints as written: x ** 2
+BASES = ((0.37, 2.5), (-1.3, 0.8), (1.7, 3.0))
 POSITIVE = ((1.37, -0.6), (0.71, 1.9), (2.3, 0.45))
 ONE = ((0.37,), (-1.3,), (1.7,))
 

@@ -13,7 +13,7 @@ from typing import Any
 from engine.autodiff import gradients
 from engine.testing.checker.alone import CALL_SECONDS, Use, reference
 from engine.testing.checker.report import Finding
-from engine.testing.checker.target import Engine, Timeout, Where, limited
+from engine.testing.checker.target import Engine, Timeout, Where, limited, raised
 from engine.value import Value
 
 
@@ -184,9 +184,7 @@ def compare(engine: Engine, plan: Plan, uses: Sequence[Use], seconds: float = CA
         except Timeout:
             return Outcome("error", k, what=f"did not return within {seconds:g} s")
         except Exception as error:
-            return Outcome(
-                "error", k, what=f"raised {type(error).__name__}: {error}", where=engine.where(error)
-            )
+            return Outcome("error", k, what=raised(error), where=engine.where(error))
         built.append(node)
         if not engine.close(nodes[n + k].data, got):
             return Outcome("forward", k, n + k, nodes[n + k].data, got)
@@ -202,7 +200,7 @@ def compare(engine: Engine, plan: Plan, uses: Sequence[Use], seconds: float = CA
             in_backward=True,
         )
     except Exception as error:
-        what = f"backward raised {type(error).__name__}: {error}"
+        what = "backward " + raised(error)
         return Outcome("error", what=what, where=engine.where(error), in_backward=True)
     got_grads: list[float | None] = []
     for i, node in enumerate(built):

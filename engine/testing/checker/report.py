@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,38 @@ class Finding:
     def defect(self) -> bool:
         return self.kind in DEFECTS
 
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data (the picture's graph left out)."""
+        return {
+            "kind": self.kind,
+            "op": self.op,
+            "operand": self.operand,
+            "form": self.form,
+            "cause": self.cause,
+            "expression": self.expression,
+            "inputs": {k: _plain(v) for k, v in self.inputs.items()},
+            "expected": _plain(self.expected),
+            "got": _plain(self.got),
+            "location": self.location,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            data["kind"],
+            data.get("op"),
+            data.get("expression") or "",
+            dict(data.get("inputs") or {}),
+            _number(data.get("expected")),
+            _number(data.get("got")),
+            data.get("cause") or "",
+            data.get("detail") or "",
+            operand=data.get("operand"),
+            form=data.get("form"),
+            location=data.get("location"),
+        )
+
     def __str__(self) -> str:
         where = f" in your {self.form}" if self.form else (f" in {self.op}" if self.op else "")
         lines = [f"{self.kind.upper()}{where}" + (f": {self.cause}" if self.cause else "")]
@@ -85,6 +118,33 @@ class Report:
     @property
     def ok(self) -> bool:
         return not any(f.defect for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data: what a grader's tools read (docs/testing.md's schema)."""
+        return {
+            "target": self.target,
+            "ok": self.ok,
+            "supported": list(self.supported),
+            "unsupported": list(self.unsupported),
+            "forms": list(self.forms),
+            "refused": dict(self.refused),
+            "notes": list(self.notes),
+            "examples": self.examples,
+            "seconds": round(self.seconds, 3),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        report = cls(data["target"], list(data["supported"]), list(data["unsupported"]))
+        report.findings = [Finding.from_dict(f) for f in data["findings"]]
+        report.forms, report.refused, report.notes = (
+            list(data["forms"]),
+            dict(data["refused"]),
+            list(data["notes"]),
+        )
+        report.examples, report.seconds = int(data["examples"]), float(data["seconds"])
+        return report
 
     def draw(self) -> Any:
         """The first wrong gradient's smallest expression as a `draw_dot` picture: each
@@ -125,7 +185,25 @@ class Report:
         for i, f in enumerate(self.findings, 1):
             lines.append("")
             lines.append(f"{i}. " + str(f).replace("\n", "\n   "))
-        return "\n".join(lines)
+        return "\n".join(line.rstrip() for line in "\n".join(lines).splitlines())
+
+
+def _plain(x: Any) -> Any:
+    """A number or a list of numbers as JSON has them (inf and nan as strings)."""
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return repr(x)
+    return x
+
+
+def _number(x: Any) -> Any:
+    """_plain's inverse: 'inf', '-inf' and 'nan' back to floats."""
+    if isinstance(x, list):
+        return [_number(v) for v in x]
+    if x in ("inf", "-inf", "nan"):
+        return float(x)
+    return x
 
 
 def _short(x: Any) -> str:

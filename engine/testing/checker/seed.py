@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.testing.checker.alone import CALL_SECONDS, Use, attempt, reference
 from engine.testing.checker.report import Finding
-from engine.testing.checker.target import Engine, Timeout, limited
+from engine.testing.checker.target import Engine, Timeout, limited, raised
 
 
 def check_seed(engine: Engine, uses: list[Use]) -> tuple[list[Finding], bool]:
@@ -23,11 +23,27 @@ def check_seed(engine: Engine, uses: list[Use]) -> tuple[list[Finding], bool]:
         if not isinstance(result, Finding) or result.kind != "error":
             return ([result] if result else []), False
         failures.append(result)
-    if len(failures) == 2 and failures[0].cause.split(" on ")[0] == failures[1].cause.split(" on ")[0]:
-        first = failures[0]
-        first.cause = first.cause.split(" on out = ")[0] + " on every lone op tried (two)"
-        return [first], True
+    if len(failures) == 2 and not any(_in_an_op(f.location) for f in failures):
+        # backward itself failed on both (hangs, crashes, hoards): it fails everywhere
+        first, second = (f.cause.split(" on out = ")[0] for f in failures)
+        finding = failures[0]
+        finding.cause = first + " on every lone op tried (two)"
+        if second != first:
+            finding.cause = (
+                f"{first} on out = {failures[0].expression.split(';')[0][6:]}, and {second[9:]} on the next"
+            )
+        return [finding], True
     return [], False
+
+
+def _in_an_op(location: str | None) -> bool:
+    """Whether a failure's place is an op's own backward step (Value.__mul__.<locals>._backward),
+    not backward's walk: then each op is checked (and blamed) alone."""
+    if not location or " in " not in location:
+        return False
+    qualname = location.split(" in ", 1)[1].split(":")[0]
+    parts = qualname.split(".")
+    return "<locals>" in parts and parts[1 if len(parts) > 1 else 0] != "backward"
 
 
 def seed_with(engine: Engine, use: Use) -> Finding | None:
@@ -48,7 +64,7 @@ def seed_with(engine: Engine, use: Use) -> Finding | None:
         except RecursionError as error:
             return broken(engine, use, error, "recursed without end (RecursionError)")
         except Exception as error:
-            return broken(engine, use, error, f"raised {type(error).__name__}: {error}")
+            return broken(engine, use, error, raised(error))
         return [engine.grad(x) or 0.0 for x in leaves], engine.grad(tried.node)
 
     plain = once(False)

@@ -18,7 +18,7 @@ from engine.testing.checker.alone import CALL_SECONDS
 from engine.testing.checker.bookkeeping import Experiments, W, X
 from engine.testing.checker.plans import Plan, Skip, Step, build_reference
 from engine.testing.checker.report import Finding
-from engine.testing.checker.target import Timeout, limited
+from engine.testing.checker.target import Timeout, limited, raised
 
 
 def run(ex: Experiments) -> list[Finding]:
@@ -39,7 +39,7 @@ def _sequence(
     try:
         x = limited(4 * CALL_SECONDS, run)
     except (Exception, Timeout) as error:
-        what = "did not return" if isinstance(error, Timeout) else f"raised {type(error).__name__}: {error}"
+        what = "did not return" if isinstance(error, Timeout) else raised(error)
         where = ex.engine.where(error) if isinstance(error, Exception) else None
         return [
             Finding(

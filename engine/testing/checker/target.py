@@ -28,9 +28,20 @@ class UsageError(ValueError):
     """The check cannot start for a reason of the caller's (a wrong attribute name): not a defect."""
 
 
+class NotAnEngine(UsageError):
+    """The target does not look like an engine's node class (no number in it, no backward to run)."""
+
+
 class Timeout(BaseException):
     """A call that ran past its limit. A BaseException, so a learner's `except Exception:`
     does not swallow it (and the timer fires again if a bare `except:` does)."""
+
+
+def raised(error: BaseException) -> str:
+    """What an exception says, as a finding writes it: `raised NameError: name 'mth' is not defined`."""
+    if isinstance(error, MemoryError):
+        return "ran out of memory (MemoryError: over the memory cap, or an allocation without end)"
+    return f"raised {type(error).__name__}" + (f": {error}" if str(error) else "")
 
 
 def limited(seconds: float, fn: Callable[[], Any]) -> Any:
@@ -116,12 +127,22 @@ class Engine:
         return self.target(x)
 
     def data(self, node: Any) -> float:
-        return as_number(getattr(node, self.data_name), self.data_name)
+        """The node's number as a float (nan, said once in the notes, where it is no number)."""
+        return self._number(getattr(node, self.data_name, None), self.data_name)
 
     def grad(self, node: Any) -> float | None:
         """The node's gradient as a float; None where the engine keeps none."""
         g = getattr(node, self.grad_name, None)
-        return None if g is None else as_number(g, self.data_name)
+        return None if g is None else self._number(g, self.grad_name)
+
+    def _number(self, x: Any, attribute: str) -> float:
+        try:
+            return as_number(x, self.data_name)
+        except TypeError as error:
+            note = f"a node's .{attribute} that is no number ({error}) was read as nan"
+            if note not in self.notes:
+                self.notes.append(note)
+            return math.nan
 
     def is_node(self, x: Any) -> bool:
         return isinstance(x, self.cls) or (x is not None and hasattr(x, self.data_name))
@@ -159,7 +180,7 @@ class Engine:
                         return name
                 except (TypeError, ValueError):
                     continue
-        raise UsageError(
+        raise NotAnEngine(
             f"cannot tell which attribute of {self.name}(0.37) holds its {what}: none of "
             f"{', '.join(names)} does; its attributes: {', '.join(have) or 'none'} "
             f"(name it: --{what} NAME, or {what}='NAME')"
@@ -189,15 +210,23 @@ class Engine:
             )
             self.walked = True
             return lambda root: _walk(root, found, step, self.grad_name)
-        raise UsageError(
+        raise NotAnEngine(
             f"{self.name} has no backward(), no module function backward(root), and no "
             f"{'/'.join(names)} with {step} to walk: say how to run backward (backward=, --backward)"
         )
 
+    on_phase: Callable[[str], None] | None = None  # told "backward" and back (the grader's child sets it)
+
     def backward(self, root: Any) -> Any:
         if self.seed_by_hand:
             setattr(root, self.grad_name, 1.0)
-        return self.run_backward(root)
+        if self.on_phase is None:
+            return self.run_backward(root)
+        self.on_phase("backward")
+        try:
+            return self.run_backward(root)
+        finally:
+            self.on_phase("building a graph")
 
     # -- where an exception came from
 
@@ -323,4 +352,14 @@ def source(function: Any, limit: int = 16) -> tuple[Where | None, list[str]]:
     return Where(file, start, name, lines[0].strip()), shown
 
 
-__all__ = ["Engine", "Timeout", "UsageError", "Where", "as_number", "limited", "source"]
+__all__ = [
+    "Engine",
+    "NotAnEngine",
+    "Timeout",
+    "UsageError",
+    "Where",
+    "as_number",
+    "limited",
+    "raised",
+    "source",
+]
