@@ -295,3 +295,19 @@ def test_the_command_line_takes_a_backward_function_and_says_how_to_name_a_packa
     assert relative.returncode == 1 and "mygrad.engine:Value" in relative.stdout
     as_package = run("mygrad.engine:Value", "--seed", "0", cwd=tmp_path)
     assert as_package.returncode == 0, as_package.stdout + as_package.stderr
+
+
+def test_the_command_line_takes_a_leaf_factory(tmp_path):
+    pytest.importorskip("numpy")
+    write("requires_grad_f32", tmp_path)
+    (tmp_path / "leaves.py").write_text(
+        "from requires_grad_f32 import Tensor\n\n\ndef leaf(x):\n    return Tensor(x, requires_grad=True)\n"
+    )
+    result = run(
+        str(tmp_path / "requires_grad_f32.py:Tensor"),
+        "--leaf",
+        f"{tmp_path / 'leaves.py'}:leaf",
+        "--seed",
+        "0",
+    )
+    assert result.returncode == 0 and "no defect found" in result.stdout, result.stdout + result.stderr

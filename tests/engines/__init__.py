@@ -171,6 +171,7 @@ EXPECTED: dict[str, tuple[bool, str | None, str | None, str | None, str]] = {
     "recursive_resend": (False, "gradient", None, None, "more than once"),
     "halfway_tanh_wrong": (False, "gradient", "tanh", "a", "1 − tanh(a)²"),
     "none_data": (False, "forward", "add", None, "computes nan"),
+    "helper_assign": (False, "gradient", None, None, "a helper every op"),
 }
 
 # Engines with a second fault of their own, besides the first: the other op it is blamed on

@@ -7,9 +7,13 @@ NotImplemented) is left out with the reason; one that raises anything else,
 hangs, or returns no node is an `error` finding for that form.
 
 Then every form alone, on fresh distinct leaves at its generic points: its
-value, and the local derivative of each node operand, against chainrule's.
-On one op over fresh leaves nothing of backward's bookkeeping but the seed
-is at work, so a wrong number here is that op's fault.
+value, that its inputs keep theirs, and the local derivative of each node
+operand, against chainrule's. On one op over fresh leaves nothing of
+backward's bookkeeping but the seed is at work, so a wrong number here is
+that op's fault. As the root, an op's gradient from above is 1, so a step
+that forgets to multiply by out.grad looks right: `check_upstream` checks it
+again below a product that passed alone (out = F(a, b)·2.5), and blames it
+only when its inputs got exactly their local derivatives, unscaled.
 """
 
 from __future__ import annotations
@@ -41,9 +45,8 @@ class Use:
     wrap: bool = False  # its number operand must be given as a node
     refused: list[tuple[float, ...]] = field(default_factory=list)  # points it refuses on purpose
     named: bool = False  # given in check_engine's ops=
-    calls: set[str] = field(
-        default_factory=set
-    )  # the class's other methods it calls (a - b: __neg__, __add__)
+    # the class's other methods it calls (a - b: __neg__ and __add__), seen while probing
+    calls: set[str] = field(default_factory=set)
 
     @property
     def written(self) -> str:

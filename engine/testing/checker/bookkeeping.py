@@ -15,6 +15,8 @@ sequences.py's)
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -141,6 +143,7 @@ class Experiments:
         leaves x with F's share alone. G is an op whose share differs from F's there."""
         found: list[Finding] = []
         other_fault: Finding | None = None
+        tested: set[str] = set()  # the methods an experiment ran on
         for f, use in enumerate(self.uses):
             for position in range(use.form.nodes):
                 leaves = (X, 1.27) if use.form.text == "a ** b" else (X, Y)
@@ -167,6 +170,7 @@ class Experiments:
                         break
                 if chosen is None:
                     continue
+                tested.add(use.method)
                 plan, from_f, from_g = chosen
                 outcome = self.outcome(plan)
                 if outcome.kind == "":
@@ -197,7 +201,38 @@ class Experiments:
             self.sharing_broken = True
         if other_fault is not None and not found:
             self.walk_broken = True
+        found = self._everywhere(found, tested)
         return found or ([other_fault] if other_fault else [])
+
+    def _everywhere(self, found: list[Finding], tested: set[str]) -> list[Finding]:
+        """When every op shows = where += belongs, it may be written once, in backward or in a
+        helper every op's step calls: the ops whose own source sets a gradient with = are blamed;
+        if none does, one bookkeeping finding names the lines that do."""
+        failing = {u.method for u in self.uses if u.written in {f.form for f in found} and not u.named}
+        if len(tested) < 2 or failing != tested:
+            return found
+        pattern = re.compile(rf"\.{re.escape(self.engine.grad_name)}\s*=(?!=)")
+        own = [
+            f
+            for f in found
+            if pattern.search("\n".join(source(getattr(self.engine.cls, _method(f, self.uses)))[1]))
+        ]
+        if own:
+            return own
+        first = found[0]
+        first.op, first.form, first.operand, first.location = None, None, None, None
+        first.cause = (
+            "every op shows it: a node used by two ops keeps only the share that arrives last. A gradient "
+            "is set with = where += belongs, and not in any op's own method (none sets "
+            f".{self.engine.grad_name} = itself): in backward, or in a helper every op's step calls"
+        )
+        lines = _assigning_lines(self.engine, pattern)
+        first.detail = first.detail.split("\nyour ")[0]
+        if lines:
+            first.detail += "\nthe lines that set a gradient with =:\n" + "\n".join(
+                f"    {line}" for line in lines
+            )
+        return [first]
 
     def outcome(self, plan: Plan, replays: int = 4) -> Any:
         """The engine's outcome on `plan`, replayed: a result that changes is a finding of its own."""
@@ -207,8 +242,9 @@ class Experiments:
         return outcomes[0]
 
     def _assign(self, plan: Plan, outcome: Any, use: Use, operand: str) -> Finding:
-        name = "self" if operand == "a" else "other"
-        where, lines = source(getattr(self.engine.cls, use.method, None)) if not use.named else (None, [])
+        method = getattr(self.engine.cls, use.method, None) if not use.named else None
+        name = _parameter(method, 0 if operand == "a" else 1) or ("self" if operand == "a" else "other")
+        where, lines = source(method) if method is not None else (None, [])
         finding = self._failure(
             plan,
             outcome,
@@ -339,6 +375,35 @@ class Experiments:
                 )
             return [self._failure(plan, outcome, cause, node=0, through=1)]
         return []
+
+
+def _method(finding: Finding, uses: Sequence[Use]) -> Any:
+    return next((u.method for u in uses if u.written == finding.form), "")
+
+
+def _assigning_lines(engine: Engine, pattern: re.Pattern[str]) -> list[str]:
+    """The lines of the learner's file that set a gradient with = (a number seeding or zeroing aside)."""
+    file = next(iter(engine.files), "")
+    try:
+        with open(file, encoding="utf-8") as f:
+            text = f.read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for number, line in enumerate(text, 1):
+        match = pattern.search(line)
+        if match and not re.fullmatch(r"\s*[-+]?[0-9.]+\s*(#.*)?", line[match.end() :]):
+            found.append(f"{file.rsplit('/', 1)[-1]}:{number}: {line.strip()}")
+    return found
+
+
+def _parameter(method: Any, i: int) -> str | None:
+    """The name the learner gave a method's i-th parameter (self, other, rhs, ...)."""
+    try:
+        names = list(inspect.signature(method).parameters)
+    except (TypeError, ValueError):
+        return None
+    return names[i] if i < len(names) else None
 
 
 def _distinct(a: float, b: float) -> bool:

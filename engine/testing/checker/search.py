@@ -168,8 +168,14 @@ class Search:
         if len({o.signature for o in outcomes}) > 1:
             return self.inconsistent(plan, outcomes), None
         outcome = outcomes[0]
-        if outcome.kind == "":
-            return self.inconsistent(plan, outcomes), None  # it failed in the search, not now
+        if outcome.kind == "":  # it failed in the search, and not in any replay since
+            finding = self.inconsistent(plan, outcomes)
+            finding.cause = (
+                f"results change from run to run: this expression failed once in the search and gave the "
+                f"right numbers in {REPLAYS} runs since. Something in backward depends on more than the "
+                "graph (an order that follows memory addresses, or state kept between calls)"
+            )
+            return finding, None
         # each op alone at the inputs it had here
         steps = range(len(plan.steps)) if outcome.step < 0 else [outcome.step]
         nodes, _ = build_reference(plan, self.uses)
@@ -206,9 +212,8 @@ class Search:
         text = plan.text(self.uses)
         if outcome.kind in ("error", "forward"):
             cause = outcome.what or (
-                f"{plan.name(outcome.node)} is {outcome.got!r} here, though its op gives the right value "
-                "alone: "
-                "does an op change its inputs' numbers?"
+                f"{plan.name(outcome.node)} has another value here than its op gives alone at the same "
+                "inputs: something changed a number between the ops (an op that writes to its inputs?)"
             )
             finding = Finding(outcome.kind, None, text, inputs, outcome.expected, outcome.got, cause)
             if outcome.where is not None:
@@ -243,9 +248,12 @@ class Search:
             and abs(got / expected - round(got / expected)) < 1e-6
         ):
             times = round(got / expected)
-            cause = f"{name} is used {len(users)} times and its gradient was passed on {times} times"
+            cause = f"{name} is used {len(users)} times and got {times} times the sum of their shares"
         elif len(users) >= 2 and expected and 0 <= got / expected < 1:
-            cause = f"{name} passed its gradient on before all its {len(users)} users had given their shares"
+            cause = (
+                f"{name} is used {len(users)} times and got less than the sum of their shares: a share was "
+                f"lost, or came after {name}'s own step had run"
+            )
         else:
             cause = f"every op here is right on its own, yet ∂out/∂{name} is wrong"
         finding = Finding("gradient", None, text, inputs, expected, got, cause)
