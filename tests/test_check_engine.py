@@ -311,3 +311,51 @@ def test_the_command_line_takes_a_leaf_factory(tmp_path):
         "0",
     )
     assert result.returncode == 0 and "no defect found" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_class_that_makes_no_leaf_from_a_float_is_said_not_to_be_an_engine():
+    from engine.testing import NotAnEngine
+
+    class NeedsChildren:
+        def __init__(self, data, children):
+            self.data, self.grad, self.children = data, 0.0, children
+
+    with pytest.raises(NotAnEngine, match=r"cannot make a leaf with .*NeedsChildren\(0.37\).*--leaf"):
+        check_engine(NeedsChildren)
+
+
+def test_unhashable_nodes_are_checked_as_any_other():
+    class Unhashable:
+        __hash__ = None  # as tensors compared elementwise are
+
+        def __init__(self, data, parents=()):
+            self.data, self.grad, self.parents = data, 0.0, parents
+
+        def __eq__(self, other):
+            return Unhashable(float(self.data == getattr(other, "data", other)))
+
+        def __add__(self, other):
+            other = other if isinstance(other, Unhashable) else Unhashable(other)
+            return Unhashable(self.data + other.data, ((self, 1.0), (other, 1.0)))
+
+        def __mul__(self, other):
+            other = other if isinstance(other, Unhashable) else Unhashable(other)
+            return Unhashable(self.data * other.data, ((self, other.data), (other, self.data)))
+
+        def backward(self):
+            order, seen, stack = [], set(), [(self, False)]
+            while stack:
+                node, done = stack.pop()
+                if done:
+                    order.append(node)
+                elif id(node) not in seen:
+                    seen.add(id(node))
+                    stack.append((node, True))
+                    stack.extend((p, False) for p, _ in node.parents)
+            self.grad = 1.0
+            for node in reversed(order):
+                for p, local in node.parents:
+                    p.grad += local * node.grad
+
+    report = check_engine(Unhashable, seed=0)
+    assert report.ok and [f.kind for f in report.findings] == ["semantics"], str(report)  # backward twice

@@ -106,7 +106,13 @@ class Engine:
         self.leaf_kwargs: dict[str, Any] = {}
         if _takes(target, "requires_grad"):
             self.leaf_kwargs = {"requires_grad": True}
-        leaf = self.make(0.37)
+        try:
+            leaf = self.make(0.37)
+        except Exception as error:
+            raise NotAnEngine(
+                f"cannot make a leaf with {self.name}(0.37): {raised(error)} (name what makes a leaf "
+                "from a float: --leaf PATH.py:function, or check_engine(lambda x: ...))"
+            ) from error
         self.cls = type(leaf)
         self.data_name = self._attribute(leaf, data, DATA_NAMES, "data", lambda v: _near(v, 0.37))
         self.grad_name = self._attribute(leaf, grad, GRAD_NAMES, "grad", lambda v: v is None or _near(v, 0.0))
