@@ -98,6 +98,9 @@ def _number(c: float) -> str:
     return f"({text})" if c < 0 else text
 
 
+SATURATING = {"exp", "tanh", "sigmoid"}  # inputs kept within ±30, where textbook formulas hold in floats
+
+
 class Skip(Exception):
     """chainrule itself has no number here (outside a domain, at a kink, overflowing)."""
 
@@ -115,6 +118,8 @@ def build_reference(plan: Plan, uses: Sequence[Use]) -> tuple[list[Value], list[
                 raise Skip  # a kink: any subgradient is right
             if form.text == "a ** b" and args[0].data < 1e-6:
                 raise Skip  # aᵇ·ln a has no number at a base of 0 (or below)
+            if form.op in SATURATING and abs(args[0].data) > 30.0:
+                raise Skip  # the lecture's tanh, (e²ˣ − 1)/(e²ˣ + 1), overflows out there
             node = form.call(form.methods[0], *args)
             point = tuple(a.data for a in args[: form.nodes]) + (
                 (step.number,) if step.number is not None else ()
