@@ -28,7 +28,7 @@ from typing import Any
 
 from engine.testing.checker.forms import FORMS, Form
 from engine.testing.checker.report import Finding
-from engine.testing.checker.target import Engine, Timeout, as_number, limited, raised, source
+from engine.testing.checker.target import Engine, Timeout, as_number, limited, listing, raised
 from engine.value import Value
 
 CALL_SECONDS = 2.0  # an op or a backward on a handful of nodes
@@ -106,14 +106,19 @@ def attempt(engine: Engine, use: Use, args: list[Any], point: tuple[float, ...])
     return Tried(node=node)
 
 
-@contextlib.contextmanager
-def _recording(engine: Engine) -> Iterator[set[str]]:
-    """The names of the learner's methods called inside the block (sys.setprofile)."""
+def _method_codes(engine: Engine) -> dict[Any, str]:
+    """The code object of each method of the learner's class, by name."""
     codes = {}
     for name in dir(engine.cls):
-        function = getattr(getattr(engine.cls, name, None), "__code__", None)
-        if function is not None:
-            codes[function] = name
+        code = getattr(getattr(engine.cls, name, None), "__code__", None)
+        if code is not None:
+            codes[code] = name
+    return codes
+
+
+@contextlib.contextmanager
+def _recording(codes: dict[Any, str]) -> Iterator[set[str]]:
+    """The names of the methods (`codes`) called inside the block (sys.setprofile)."""
     called: set[str] = set()
 
     def profile(frame: Any, event: str, arg: Any) -> None:
@@ -139,7 +144,7 @@ def refusal(engine: Engine, error: BaseException) -> str:
 
 
 def _error(engine: Engine, use: Use, point: tuple[float, ...], what: str) -> Finding:
-    where, _ = _method_source(engine, use)
+    where, _ = _method_listing(engine, use)
     return Finding(
         "error",
         use.form.op,
@@ -160,6 +165,7 @@ def probe(
     missing: list[str] = []
     refused: dict[str, str] = {}
     errors: dict[str, Finding] = {}
+    codes = _method_codes(engine)
     for form in FORMS:
         if ops is not None:
             if form.op not in ops:
@@ -177,7 +183,7 @@ def probe(
         use = candidates[0]
         point = form.points[0]
         _, args = use.args(engine, point)
-        with _recording(engine) as called:
+        with _recording(codes) as called:
             tried = attempt(engine, use, args, point)
         use.calls = called - {use.method}
         if (
@@ -242,18 +248,10 @@ def check_alone(
                 "after (an op must leave its inputs as they were: every other op that uses them reads them)"
             )
             return [finding], passed
-        try:
-            limited(CALL_SECONDS, partial(engine.backward, out))
-        except Timeout:
-            return [
-                _backward_error(engine, use, point, None, f"did not return within {CALL_SECONDS:g} s")
-            ], passed
-        except RecursionError as error:
-            return [
-                _backward_error(engine, use, point, error, "recursed without end (RecursionError)")
-            ], passed
-        except Exception as error:
-            return [_backward_error(engine, use, point, error, raised(error))], passed
+        failed = engine.failed_backward(out, CALL_SECONDS)
+        if failed is not None:
+            what, error = failed
+            return [_backward_error(engine, use, point, error, what)], passed
         got = [_leaf_grad(engine, leaf) for leaf in leaves]
         if not all(engine.close(e, g) for e, g in zip(partials, got, strict=True)):
             return [_gradients(engine, use, point, partials, got)], passed
@@ -322,17 +320,12 @@ def _inputs(form: Form, point: tuple[float, ...]) -> dict[str, float]:
     return dict(zip(names, point, strict=True))
 
 
-def _method_source(engine: Engine, use: Use) -> tuple[Any, list[str]]:
-    if use.named:
-        return source(use.call)
-    return source(getattr(engine.cls, use.method, None))
+def _method_listing(engine: Engine, use: Use) -> tuple[Any, str]:
+    return listing(use.call if use.named else getattr(engine.cls, use.method, None), use.method)
 
 
 def _wrong(engine: Engine, use: Use, point: tuple[float, ...], kind: str, expected: Any, got: Any) -> Finding:
-    where, lines = _method_source(engine, use)
-    detail = ""
-    if lines:
-        detail = f"your {use.method}:\n" + "\n".join(("    " + line).rstrip() for line in _dedent(lines))
+    where, detail = _method_listing(engine, use)
     return Finding(
         kind,
         use.form.op,
@@ -399,11 +392,6 @@ def _is_method(engine: Engine, name: str) -> bool:
 
 def _num(x: float) -> str:
     return f"{as_number(x):.4g}".replace("-", "−")
-
-
-def _dedent(lines: list[str]) -> list[str]:
-    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
-    return [line[indent:] for line in lines]
 
 
 __all__ = [

@@ -193,20 +193,11 @@ def compare(engine: Engine, plan: Plan, uses: Sequence[Use], seconds: float = CA
         built.append(node)
         if not engine.close(nodes[n + k].data, got):
             return Outcome("forward", k, n + k, nodes[n + k].data, got)
-    try:
-        limited(seconds, lambda: engine.backward(built[-1]))
-    except Timeout:
-        return Outcome("error", what=f"backward did not return within {seconds:g} s", in_backward=True)
-    except RecursionError as error:
-        return Outcome(
-            "error",
-            what="backward recursed without end (RecursionError)",
-            where=engine.where(error),
-            in_backward=True,
-        )
-    except Exception as error:
-        what = "backward " + raised(error)
-        return Outcome("error", what=what, where=engine.where(error), in_backward=True)
+    failed = engine.failed_backward(built[-1], seconds)
+    if failed is not None:
+        what, raised_in_backward = failed
+        where = engine.where(raised_in_backward) if raised_in_backward is not None else None
+        return Outcome("error", what="backward " + what, where=where, in_backward=True)
     got_grads: list[float | None] = []
     for i, node in enumerate(built):
         g = engine.grad(node)
@@ -222,10 +213,12 @@ def compare(engine: Engine, plan: Plan, uses: Sequence[Use], seconds: float = CA
     return Outcome("gradient", node=first, expected=grads[first], got=got_grads[first], grads=got_grads)
 
 
-def shares(plan: Plan, uses: Sequence[Use], grads: list[float], node: int) -> list[tuple[int, int, float]]:
-    """What each use of `node` passes down to it, by chainrule: (user, operand, share)."""
+def shares(
+    plan: Plan, uses: Sequence[Use], nodes: list[Value], grads: list[float], node: int
+) -> list[tuple[int, int, float]]:
+    """What each use of `node` passes down to it, by chainrule (the plan's `nodes` and `grads`
+    from build_reference): (user, operand, share)."""
     found = []
-    nodes, _ = build_reference(plan, uses)
     for user, position in plan.users().get(node, []):
         step = plan.steps[user - len(plan.leaves)]
         form = uses[step.use].form
@@ -250,8 +243,8 @@ def picture(engine: Engine, plan: Plan, uses: Sequence[Use]) -> list[tuple[Any, 
 
 def shares_text(engine: Engine, plan: Plan, uses: Sequence[Use], k: int, got: Any) -> str:
     """∂out/∂node as the sum of what each user passes down, by chainrule, beside the engine's."""
-    _, grads = build_reference(plan, uses)
-    parts = shares(plan, uses, grads, k)
+    nodes, grads = build_reference(plan, uses)
+    parts = shares(plan, uses, nodes, grads, k)
     if not parts:
         return ""
     terms = " ".join(

@@ -220,9 +220,9 @@ class Search:
                 finding.location = f"{outcome.where}: {outcome.where.text}"
             return finding
         k = outcome.node
-        _, grads = build_reference(plan, self.uses)
+        nodes, grads = build_reference(plan, self.uses)
         users = plan.users().get(k, [])
-        parts = shares(plan, self.uses, grads, k)
+        parts = shares(plan, self.uses, nodes, grads, k)
         got, expected = outcome.got, outcome.expected
         name = plan.name(k)
         if got == 0.0 and expected != 0.0:

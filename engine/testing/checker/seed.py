@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.testing.checker.alone import CALL_SECONDS, Use, attempt, reference
 from engine.testing.checker.report import Finding
-from engine.testing.checker.target import Engine, Timeout, limited, raised
+from engine.testing.checker.target import Engine
 
 
 def check_seed(engine: Engine, uses: list[Use]) -> tuple[list[Finding], bool]:
@@ -57,14 +57,10 @@ def seed_with(engine: Engine, use: Use) -> Finding | None:
             return None
         if by_hand:
             setattr(tried.node, engine.grad_name, 1.0)
-        try:
-            limited(CALL_SECONDS, lambda: engine.backward(tried.node))
-        except Timeout:
-            return broken(engine, use, None, f"did not return within {CALL_SECONDS:g} s")
-        except RecursionError as error:
-            return broken(engine, use, error, "recursed without end (RecursionError)")
-        except Exception as error:
-            return broken(engine, use, error, raised(error))
+        failed = engine.failed_backward(tried.node, CALL_SECONDS)
+        if failed is not None:
+            what, error = failed
+            return broken(engine, use, error, what)
         return [engine.grad(x) or 0.0 for x in leaves], engine.grad(tried.node)
 
     plain = once(False)

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -234,18 +234,25 @@ class Engine:
         finally:
             self.on_phase("building a graph")
 
+    def failed_backward(self, root: Any, seconds: float) -> tuple[str, BaseException | None] | None:
+        """Run backward from `root` within `seconds`; None when it returned, else what happened
+        (`did not return within 2 s`, `recursed without end (RecursionError)`, `raised X: ...`)
+        and the exception, if one was raised."""
+        try:
+            limited(seconds, lambda: self.backward(root))
+        except Timeout:
+            return f"did not return within {seconds:g} s", None
+        except RecursionError as error:
+            return "recursed without end (RecursionError)", error
+        except Exception as error:
+            return raised(error), error
+        return None
+
     # -- where an exception came from
 
     def where(self, error: BaseException) -> Where | None:
         """The innermost frame of the learner's file in the error's traceback."""
-        found = None
-        for frame, line in traceback.walk_tb(error.__traceback__):
-            file = frame.f_code.co_filename
-            if file in self.files or _is_learners(file):
-                found = Where(file, line, getattr(frame.f_code, "co_qualname", frame.f_code.co_name))
-        if found is not None:
-            found.text = _line(found.file, found.line)
-        return found
+        return learners_frame(error, self.files)
 
 
 def _walk(root: Any, parents: str, step: str, grad: str) -> None:
@@ -329,11 +336,24 @@ _OURS = str(Path(__file__).resolve().parents[2])  # engine/
 _PYTHON = (str(Path(inspect.__file__).resolve().parent),)
 
 
+def learners_frame(error: BaseException, files: Collection[str] = ()) -> Where | None:
+    """The innermost frame of an error's traceback that is the learner's: in one of `files`
+    (a class's file, also a notebook cell's), or in a file that is not chainrule's, Python's
+    or an installed package's."""
+    found = None
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        file = frame.f_code.co_filename
+        if file in files or _is_learners(file):
+            found = Where(file, line, getattr(frame.f_code, "co_qualname", frame.f_code.co_name))
+    if found is not None:
+        found.text = _line(found.file, found.line)
+    return found
+
+
 def _is_learners(file: str) -> bool:
-    """A frame of the learner's code: not chainrule's, Python's, or an installed package's."""
-    if not file or file.startswith("<frozen") or "site-packages" in file or "dist-packages" in file:
-        return False
-    resolved = str(Path(file).resolve()) if not file.startswith("<") else file
+    if not file or file.startswith("<") or "site-packages" in file or "dist-packages" in file:
+        return False  # <string>, <frozen ...>: code that names no file is only theirs by `files`
+    resolved = str(Path(file).resolve())
     return not resolved.startswith(_OURS) and not resolved.startswith(_PYTHON)
 
 
@@ -341,6 +361,17 @@ def _line(file: str, line: int) -> str:
     import linecache
 
     return linecache.getline(file, line).strip()
+
+
+def listing(function: Any, name: str) -> tuple[Where | None, str]:
+    """Where a learner's method is written, and its first lines as a report shows them
+    (`your __sub__:` and the source, indented four)."""
+    where, lines = source(function)
+    if not lines:
+        return where, ""
+    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    shown = "\n".join(("    " + line[indent:]).rstrip() for line in lines)
+    return where, f"your {name}:\n{shown}"
 
 
 def source(function: Any, limit: int = 16) -> tuple[Where | None, list[str]]:
@@ -365,7 +396,9 @@ __all__ = [
     "UsageError",
     "Where",
     "as_number",
+    "learners_frame",
     "limited",
+    "listing",
     "raised",
     "source",
 ]

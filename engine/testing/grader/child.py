@@ -16,11 +16,12 @@ import importlib
 import importlib.util
 import json
 import mmap
-import os
 import sys
 import traceback
 from pathlib import Path
 from typing import Any
+
+from engine.testing.checker.target import learners_frame  # before the learner's modules replace ours
 
 PHASE_BYTES = 32
 OUTPUT_BYTES = 16 * 2**20  # what the learner's code may write to stdout/stderr files
@@ -101,6 +102,12 @@ def load_apart(spec: str, folder: str) -> Any:
     return target
 
 
+def _where_text(error: BaseException) -> str | None:
+    """The learner's line the error came from, as the parent shows it (None: chainrule's own)."""
+    where = learners_frame(error)
+    return str(where) if where is not None else None
+
+
 def main(argv: list[str]) -> None:
     job = json.loads(argv[1])
     limit(job["memory"], job["cpu"])
@@ -122,7 +129,7 @@ def main(argv: list[str]) -> None:
         target = load_apart(job["spec"], job["folder"])
         backward = load_apart(job["backward"], job["folder"]) if job.get("backward") else None
     except BaseException as error:  # whatever their module does at import, SystemExit too
-        result.update(status="import", error=f"{type(error).__name__}: {error}", where=_where(error))
+        result.update(status="import", error=f"{type(error).__name__}: {error}", where=_where_text(error))
         write()
         return
     phase("building a graph")
@@ -135,7 +142,7 @@ def main(argv: list[str]) -> None:
     except UsageError as error:
         result.update(status="usage", error=str(error))
     except BaseException as error:  # SystemExit, a crash of the checker's own, or theirs escaping
-        where = _where(error)
+        where = _where_text(error)
         result.update(
             status="raised",
             error=f"{type(error).__name__}: {error}",
@@ -147,25 +154,6 @@ def main(argv: list[str]) -> None:
         result.update(status="checked", report=report.to_dict())
     phase("done")
     write()
-
-
-def _where(error: BaseException) -> str | None:
-    """The innermost frame of the error outside chainrule and Python itself: the learner's line."""
-    ours = str(Path(__file__).resolve().parents[2])
-    found = None
-    for frame, line in traceback.walk_tb(error.__traceback__):
-        file = frame.f_code.co_filename
-        if (
-            file.startswith("<")
-            or file.startswith(ours)
-            or "site-packages" in file
-            or file.startswith(sys.prefix)
-        ):
-            continue
-        if file.startswith(os.path.dirname(os.__file__)):
-            continue
-        found = f"{Path(file).name}:{line} in {frame.f_code.co_name}"
-    return found
 
 
 if __name__ == "__main__":
