@@ -172,6 +172,8 @@ EXPECTED: dict[str, tuple[bool, str | None, str | None, str | None, str]] = {
     "halfway_tanh_wrong": (False, "gradient", "tanh", "a", "1 − tanh(a)²"),
     "none_data": (False, "forward", "add", None, "computes nan"),
     "helper_assign": (False, "gradient", None, None, "a helper every op"),
+    "set_order": (False, "gradient", None, None, "run to run"),
+    "scalar_div_sign": (False, "gradient", "truediv", "b", "−a/b²"),
 }
 
 # Engines with a second fault of their own, besides the first: the other op it is blamed on
@@ -254,6 +256,7 @@ CLASS = {
     "requires_grad_f32": "Tensor",
     "free_backward": "Var",
     "methods_only": "Scalar",
+    "scalar_div_sign": "Scalar",
 }
 
 

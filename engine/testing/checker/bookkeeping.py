@@ -36,7 +36,7 @@ from engine.testing.checker.plans import (
     shares_text,
 )
 from engine.testing.checker.report import Finding
-from engine.testing.checker.target import Engine, source
+from engine.testing.checker.target import Engine, listing, source
 
 X, Y, W = 0.83, -1.27, 0.56  # leaves where the shares of every experiment differ
 
@@ -155,10 +155,10 @@ class Experiments:
                     else:
                         plan = Plan(leaves[:1], (Step(f, (0,), self.number(f)), Step(g, (1, 0))))
                     try:
-                        _, grads = build_reference(plan, self.uses)
+                        nodes, grads = build_reference(plan, self.uses)
                     except Skip:
                         continue
-                    parts = shares(plan, self.uses, grads, 0)
+                    parts = shares(plan, self.uses, nodes, grads, 0)
                     from_f = sum(s for user, _, s in parts if user == len(plan.leaves))
                     from_g = sum(s for user, _, s in parts if user != len(plan.leaves))
                     if (
@@ -176,6 +176,7 @@ class Experiments:
                 if outcome.kind == "":
                     continue
                 if outcome.kind == "inconsistent":
+                    self.sharing_broken = self.walk_broken = True  # the later experiments would echo it
                     return [outcome.finding]
                 if outcome.kind != "gradient" or outcome.node != 0:
                     cause = ""
@@ -234,6 +235,32 @@ class Experiments:
             )
         return [first]
 
+    def first_failure(self, plans: Sequence[Plan]) -> tuple[Plan, list[float], Any] | None:
+        """The first of `plans` the engine gets wrong (chainrule's gradients, its outcome), which
+        marks sharing and the walk as broken; None when it gets them all right."""
+        for plan in plans:
+            try:
+                _, grads, outcome = self.run(plan)
+            except Skip:
+                continue
+            if outcome.kind != "":
+                self.sharing_broken = self.walk_broken = True
+                return plan, grads, outcome
+        return None
+
+    def right_once(self, plan: Plan) -> bool:
+        """Whether the engine gets `plan` right, built afresh each of a few times: the control
+        for an experiment of several backward passes, which can only blame what the graph
+        alone gets right."""
+        try:
+            return self.outcome(plan).kind == ""
+        except Skip:
+            return False
+
+    def pair(self) -> tuple[int, int]:
+        """Two one-node ops for a chain (the same one twice when there is only one)."""
+        return self.unary[0], self.unary[1] if len(self.unary) > 1 else self.unary[0]
+
     def outcome(self, plan: Plan, replays: int = 4) -> Any:
         """The engine's outcome on `plan`, replayed: a result that changes is a finding of its own."""
         outcomes = [compare(self.engine, plan, self.uses) for _ in range(replays)]
@@ -244,7 +271,7 @@ class Experiments:
     def _assign(self, plan: Plan, outcome: Any, use: Use, operand: str) -> Finding:
         method = getattr(self.engine.cls, use.method, None) if not use.named else None
         name = _parameter(method, 0 if operand == "a" else 1) or ("self" if operand == "a" else "other")
-        where, lines = source(method) if method is not None else (None, [])
+        where, shown = listing(method, use.method) if method is not None else (None, "")
         finding = self._failure(
             plan,
             outcome,
@@ -255,12 +282,7 @@ class Experiments:
         finding.op, finding.form, finding.operand = use.form.op, use.written, operand
         if where is not None:
             finding.location = str(where)
-            finding.detail += (
-                "\nyour "
-                + use.method
-                + ":\n"
-                + "\n".join(("    " + line).rstrip() for line in _dedent(lines))
-            )
+            finding.detail += "\n" + shown
         return finding
 
     def node_twice(self) -> list[Finding]:
@@ -269,7 +291,7 @@ class Experiments:
             use = self.uses[f]
             plan = Plan((X,), (Step(f, (0, 0)),))
             try:
-                _, grads, outcome = self.run(plan)
+                nodes, grads, outcome = self.run(plan)
             except Skip:
                 continue
             if outcome.kind == "":
@@ -277,7 +299,7 @@ class Experiments:
             self.sharing_broken = True
             if outcome.kind == "inconsistent":
                 return [outcome.finding]
-            parts = shares(plan, self.uses, grads, 0)
+            parts = shares(plan, self.uses, nodes, grads, 0)
             if outcome.kind == "gradient" and len(parts) == 2 and _distinct(parts[0][2], parts[1][2]):
                 kept = [p for _, p, s in parts if self.engine.close(s, outcome.got)]
                 if kept:
@@ -304,25 +326,19 @@ class Experiments:
         """y = U(x); out = G(V(y), y), and y + y + y: y has several users; its step must run once."""
         if not self.unary:
             return []
-        g, u = self.binary[0], self.unary[0]
-        v = self.unary[1] if len(self.unary) > 1 else u
+        g, (u, v) = self.binary[0], self.pair()
         add = next((i for i in self.binary if self.uses[i].form.text == "a + b"), g)
         plans = [
             Plan((X,), (self.step(u, 0), self.step(v, 1), Step(g, (2, 1)))),
             Plan((X,), (self.step(u, 0), Step(add, (1, 1)), Step(add, (2, 1)))),
         ]
-        for plan in plans:
-            try:
-                _, grads, outcome = self.run(plan)
-            except Skip:
-                continue
-            if outcome.kind == "":
-                continue
-            self.sharing_broken = self.walk_broken = True
-            if outcome.kind == "inconsistent":
-                return [outcome.finding]
-            return [self._failure(plan, outcome, self._inner_cause(plan, grads, outcome), through=1)]
-        return []
+        failed = self.first_failure(plans)
+        if failed is None:
+            return []
+        plan, grads, outcome = failed
+        if outcome.kind == "inconsistent":
+            return [outcome.finding]
+        return [self._failure(plan, outcome, self._inner_cause(plan, grads, outcome), through=1)]
 
     def _inner_cause(self, plan: Plan, grads: list[float], outcome: Any) -> str:
         """Why x0 is wrong below y1, a node with several users, when y1's own gradient is right."""
@@ -353,28 +369,23 @@ class Experiments:
         """y = U(x); z = V(V(V(y))); out = G(z, y) and G(y, z): y's step must wait for the chain."""
         if not self.unary:
             return []
-        g, u = self.binary[0], self.unary[0]
-        v = self.unary[1] if len(self.unary) > 1 else u
+        g, (u, v) = self.binary[0], self.pair()
         chain = (self.step(u, 0), self.step(v, 1), self.step(v, 2), self.step(v, 3))
-        for last in (Step(g, (4, 1)), Step(g, (1, 4))):
-            plan = Plan((X,), (*chain, last))
-            try:
-                _, _, outcome = self.run(plan)
-            except Skip:
-                continue
-            if outcome.kind == "":
-                continue
-            self.sharing_broken = self.walk_broken = True
-            if outcome.kind == "inconsistent":
-                return [outcome.finding]
-            cause = "the gradient of y1 (used by the chain above it and by out) is wrong"
-            if outcome.kind == "gradient" and outcome.expected and 0 <= outcome.got / outcome.expected < 1:
-                cause = (
-                    "y1's backward step ran before the chain above it had passed its share down: backward "
-                    "must visit a node only after every node that uses it (reverse topological order)"
-                )
-            return [self._failure(plan, outcome, cause, node=0, through=1)]
-        return []
+        failed = self.first_failure(
+            [Plan((X,), (*chain, Step(g, (4, 1)))), Plan((X,), (*chain, Step(g, (1, 4))))]
+        )
+        if failed is None:
+            return []
+        plan, _, outcome = failed
+        if outcome.kind == "inconsistent":
+            return [outcome.finding]
+        cause = "the gradient of y1 (used by the chain above it and by out) is wrong"
+        if outcome.kind == "gradient" and outcome.expected and 0 <= outcome.got / outcome.expected < 1:
+            cause = (
+                "y1's backward step ran before the chain above it had passed its share down: backward "
+                "must visit a node only after every node that uses it (reverse topological order)"
+            )
+        return [self._failure(plan, outcome, cause, node=0, through=1)]
 
 
 def _method(finding: Finding, uses: Sequence[Use]) -> Any:
@@ -408,11 +419,6 @@ def _parameter(method: Any, i: int) -> str | None:
 
 def _distinct(a: float, b: float) -> bool:
     return abs(a - b) > 1e-3 * max(1.0, abs(a), abs(b))
-
-
-def _dedent(lines: list[str]) -> list[str]:
-    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
-    return [line[indent:] for line in lines]
 
 
 __all__ = ["Experiments"]
