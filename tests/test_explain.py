@@ -58,6 +58,20 @@ def test_dL_dw1_is_the_documents_chain_with_their_formulas(alice):
     assert d.agrees and d.gradient == alice.w1.grad
 
 
+def test_a_factor_with_the_numbers_put_in_is_its_formula_with_each_name_its_number(alice):
+    numbers = {f.name: f.numbers for f in explain(alice.L, alice.w1).factors}
+    assert numbers == {
+        "∂L/∂y_pred": "−2·(1 − 0.5237)",
+        "∂y_pred/∂h1": "1·0.5237·(1 − 0.5237)",
+        "∂h1/∂w1": "(−2)·0.04743·(1 − 0.04743)",  # a negative number in brackets
+    }
+    a, b = Value(-3.0, label="a"), Value(0.5, label="b")
+    out = (a + b) ** 2
+    out.label = "out"
+    [factor] = explain(out, a).factors
+    assert factor.formula == "2·(a + b)" and factor.numbers == "2·((−3) + 0.5)"  # each number as put in
+
+
 def test_dL_dw5_and_dL_db1_follow_the_same_hand_rules(alice):
     by_hand = hand(alice)
     d5 = explain(alice.L, alice.w5)

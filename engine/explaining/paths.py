@@ -52,6 +52,11 @@ class Factor:
         return self.expression.text()
 
     @property
+    def numbers(self) -> str:
+        """The factor with the numbers put in: ``1·0.5237·(1 − 0.5237)``."""
+        return self.expression.with_numbers().text()
+
+    @property
     def value(self) -> float:
         return float(self.expression.data)
 

@@ -153,6 +153,18 @@ class Sym:
             self._text = _write(self, _TEXT)
         return self._text
 
+    def with_numbers(self) -> Sym:
+        """The same expression with every name replaced by its number (a negative one
+        in brackets): ``w5·y_pred·(1 − y_pred)`` becomes ``1·0.5237·(1 − 0.5237)``."""
+        if self.kind == NAME:
+            if self.args[0] == "…" or not isinstance(self.data, (int, float)):
+                return self
+            return Sym.name(number_text(float(self.data), brackets=True), self.data)
+        if self.kind == NUM:
+            return self
+        args = tuple(a.with_numbers() if isinstance(a, Sym) else a for a in self.args)
+        return Sym(self.kind, args, self.data, self.size)
+
     def latex(self) -> str:
         """The expression in LaTeX: ``-2 \\cdot \\left(1 - y_{\\text{pred}}\\right)``."""
         return _write(self, _LATEX)

@@ -329,12 +329,13 @@ _PAGE = """<!DOCTYPE html>
   #step {{ font-size: 1.1em; margin: 0.8em 0 0.2em; min-height: 1.4em; }}
   #detail {{ color: #555; min-height: 1.2em; }}
   #graph {{ overflow: auto; }}
+  body.fit #graph svg {{ max-width: 100%; height: auto; }}
   .hot path, .hot polygon {{ stroke: {path}; stroke-width: 2.5; }}
   .hot polygon {{ fill: {path}; }}
   .current > polygon:first-of-type {{ fill: {current}; }}
 </style>
 </head>
-<body>
+<body class="fit">
 <div id="top">
 <h1>{title}</h1>
 <div id="controls">
@@ -345,6 +346,7 @@ _PAGE = """<!DOCTYPE html>
   <button id="last" title="End">last ▶|</button>
   <input id="slider" type="range" min="0" value="0" aria-label="step">
   <span id="counter"></span>
+  <button id="size" title="the picture at its own size, or fitted to the page's width">actual size</button>
 </div>
 <div id="step" aria-live="polite"></div>
 <div id="detail"></div>
@@ -381,7 +383,23 @@ function show(k) {{
   document.getElementById("detail").textContent = step.detail.join("   ·   ");
   document.getElementById("counter").textContent = "step " + frame + " of " + last;
   slider.value = frame;
+  const current = numbers.find(function (x) {{ return x.n.id === step.node; }});
+  if (current) follow(current.box);
 }}
+// the step's node kept in view: the page scrolled down or up, the picture across
+function follow(box) {{
+  const r = box.getBoundingClientRect(), graph = document.getElementById("graph");
+  const top = document.getElementById("top").getBoundingClientRect().bottom;
+  const g = graph.getBoundingClientRect();
+  if (r.top < top || r.bottom > window.innerHeight)
+    window.scrollBy(0, r.top - top - (window.innerHeight - top - r.height) / 2);
+  if (r.left < g.left || r.right > g.right) graph.scrollLeft += r.left - g.left - (g.width - r.width) / 2;
+}}
+document.getElementById("size").onclick = function () {{
+  const fit = document.body.classList.toggle("fit");
+  this.textContent = fit ? "actual size" : "fit to width";
+  show(frame);
+}};
 function play() {{
   if (timer !== null) {{ clearInterval(timer); timer = null; }}
   else {{

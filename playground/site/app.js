@@ -1,16 +1,46 @@
-// The page: the cell, Run and Stop, the output and the picture of the cell's last
-// expression; Python itself runs in worker.js.
-const $ = (id) => document.getElementById(id);
-const code = $("code"), output = $("output"), graph = $("graph"), status = $("status");
-let worker = null, running = null, nextId = 0, lastKind = null, manifest = null;
+// The page: the editor, Run and Stop, the output, and the picture of the cell's last
+// expression (fitted to its pane: viewer.js); Python itself runs in worker.js. The
+// learner's code is kept in this browser per example (store.js) and can be shared as
+// a link; "Your turn" is exercise.js. build.py bundles this file with the editor.
+import { createEditor } from "../src/editor.js";
+import { Exercise } from "./exercise.js";
+import * as store from "./store.js";
+import { Viewer } from "./viewer.js";
 
-function setStatus(text, kind = "") {
-  status.textContent = text;
+const $ = (id) => document.getElementById(id);
+const output = $("output"), status = $("status"), text = $("text");
+const viewer = new Viewer($("graph"));
+const TITLES = {
+  "alice.py": "The Alice network", "derivation.py": "Alice: ∂L/∂w1 by the chain rule",
+  "your_turn.py": "Your turn: Alice's ∂L/∂w1", "neuron.py": "The documents' neuron",
+  "lecture.py": "micrograd's lecture neuron, step by step", "mlp.py": "A small MLP, trained",
+  "check_engine.py": "Check your own engine", "shared": "Shared code (from a link)",
+};
+const ORDER = ["alice.py", "derivation.py", "your_turn.py", "neuron.py", "lecture.py", "mlp.py", "check_engine.py"];
+
+let worker = null, running = null, nextId = 0, lastKind = null, example = null, saving = null;
+const originals = new Map(); // example -> its code as it came
+
+const editor = createEditor($("editor"), {
+  onRun: () => runCell(),
+  onChange: (code) => { // kept in this browser as it is typed (a reload brings it back)
+    clearTimeout(saving);
+    const key = example;
+    saving = setTimeout(() => key && store.save(`code.${key}`, code), 250);
+  },
+});
+
+function setStatus(words, kind = "") {
+  status.textContent = words;
   status.className = kind;
-  const ready = text === "ready";
+  const ready = words === "ready";
   $("run").disabled = !ready;
   $("your-turn").disabled = !ready || lastKind !== "value";
-  $("stop").disabled = text !== "running";
+  $("stop").disabled = words !== "running";
+}
+
+function say(words) { // a short message, announced
+  $("said").textContent = words;
 }
 
 function startWorker() {
@@ -20,6 +50,8 @@ function startWorker() {
     if (data.type === "ready") setStatus("ready", "ready");
     else if (data.type === "failed") { setStatus("failed to load", "error"); write(data.error, "error"); }
     else if (data.type === "stdout") write(data.text);
+    else if (data.type === "display") display(data.shown);
+    else if (data.type === "loading") setStatus(data.text, "running");
     else if (data.type === "result" && running && data.id === running.id) {
       const done = running.done;
       running = null;
@@ -29,11 +61,25 @@ function startWorker() {
   };
 }
 
-function write(text, kind = "") {
+function write(words, kind = "") {
+  if (kind === "error" && output.textContent && !output.textContent.endsWith("\n")) words = "\n" + words;
   const span = document.createElement("span");
   if (kind) span.className = kind;
-  span.textContent = text;
+  span.textContent = words;
   output.append(span);
+  output.scrollTop = output.scrollHeight;
+}
+
+/** show(x) in a cell: a picture or a text in the output, where the cell is. */
+function display(shown) {
+  const item = document.createElement("div");
+  item.className = "display";
+  if (shown.svg) {
+    item.innerHTML = shown.svg;
+    const svg = item.querySelector("svg");
+    if (svg) svg.setAttribute("role", svg.getAttribute("role") || "img");
+  } else item.textContent = shown.text || "";
+  output.append(item);
   output.scrollTop = output.scrollHeight;
 }
 
@@ -46,11 +92,32 @@ function run(source) {
   });
 }
 
+/** A clean pane: no picture, text, exercise or note left from an earlier cell. */
+function clearPane(words = "") {
+  $("exercise").hidden = true;
+  $("feedback").textContent = "";
+  text.hidden = true;
+  text.textContent = "";
+  text.className = "";
+  $("note").textContent = "";
+  $("graph").classList.remove("frame");
+  viewer.clear(words);
+  pictureControls();
+  lastKind = null;
+  $("your-turn").disabled = true;
+}
+
 async function runCell() {
+  if (running) return;
   output.textContent = "";
-  const result = await run(code.value);
+  clearPane();
+  const result = await run(editor.get());
   if (!result) return;
-  if (!result.ok) { write(result.error, "error"); return; }
+  if (!result.ok) {
+    write(result.error, "error");
+    clearPane("The cell failed: see its traceback in the output.");
+    return;
+  }
   show(result.shown);
 }
 
@@ -59,25 +126,36 @@ function stop() {
   worker.terminate();
   running = null;
   write("\nStopped: the cell was ended, and Python started afresh (its variables are gone).\n", "error");
-  lastKind = null;
+  clearPane();
   startWorker();
 }
 
+function pictureControls() { // −, +, fit: only for a picture in the pane
+  for (const id of ["zoom-out", "zoom-in", "fit"]) $(id).disabled = !viewer.svg;
+}
+
+function showText(words, kind = "") {
+  text.hidden = false;
+  text.textContent = words;
+  text.className = kind;
+}
+
 function show(shown) {
-  $("exercise").hidden = true;
-  graph.textContent = "";
-  lastKind = null;
+  clearPane();
   if (!shown) return;
   if (shown.kind === "svg") {
-    graph.innerHTML = shown.svg;
-    lastKind = shown.text.startsWith("Value(") ? "value" : "picture";
+    viewer.show(shown.svg);
+    lastKind = shown.value ? "value" : "picture";
+    $("note").textContent = shown.value ? shown.text : "";
   } else if (shown.kind === "derivation") {
-    const pre = document.createElement("pre");
-    pre.textContent = shown.text;
-    graph.append(pre);
-    const picture = document.createElement("div");
-    picture.innerHTML = shown.svg;
-    graph.append(picture);
+    showText(shown.text);
+    viewer.show(shown.svg);
+  } else if (shown.kind === "report") {
+    showText(shown.text, "terminal");
+    if (shown.svg) {
+      viewer.show(shown.svg);
+      $("note").textContent = "the smallest wrong expression: chainrule's gradient in each box, yours in its label";
+    } else viewer.clear(shown.ok ? "✓ no wrong gradient to draw" : "");
   } else if (shown.kind === "page") {
     const frame = document.createElement("iframe");
     frame.title = "step by step";
@@ -86,61 +164,21 @@ function show(shown) {
     frame.srcdoc = shown.html
       .replace("style-src 'unsafe-inline'", "style-src 'self' 'unsafe-inline'; font-src 'self'")
       .replace("</head>", '<link rel="stylesheet" href="fonts.css">\n</head>');
-    graph.append(frame);
+    $("graph").classList.add("frame");
+    viewer.clear();
+    $("graph").append(frame);
   } else if (shown.kind === "exercise") {
-    exercise(shown);
+    new Exercise(shown, viewer, (words, kind) => {
+      $("feedback").textContent = words;
+      $("feedback").className = kind;
+    });
   } else {
-    const pre = document.createElement("pre");
-    pre.textContent = shown.text;
-    graph.append(pre);
+    showText(shown.text);
   }
+  pictureControls();
   $("your-turn").disabled = status.textContent !== "ready" || lastKind !== "value";
-}
-
-// -- your turn: the learner works out each gradient, in the order backward reaches it --
-
-function exercise({ questions, svgs }) {
-  let k = 0;
-  const box = $("exercise"), feedback = $("feedback"), answer = $("answer");
-  box.hidden = false;
-  const ask = () => {
-    graph.innerHTML = svgs[k];
-    if (k === questions.length) {
-      $("question").textContent = "All done: every gradient is yours.";
-      $("answer-form").hidden = true;
-      return;
-    }
-    $("answer-form").hidden = false;
-    $("question").textContent = `Your turn: ${questions[k].question}`;
-    const asked = graph.querySelector(`[id="${questions[k].id}"]`);  // its box, marked in the picture
-    if (asked) {  // brought to the middle of the view
-      const view = graph.parentElement, box = asked.getBoundingClientRect(), frame = view.getBoundingClientRect();
-      view.scrollLeft += box.left - frame.left - (frame.width - box.width) / 2;
-      view.scrollTop += box.top - frame.top - (frame.height - box.height) / 2;
-    }
-    answer.value = "";
-    answer.focus({ preventScroll: true });  // (the asked box stays in view)
-  };
-  $("answer-form").onsubmit = (event) => {
-    event.preventDefault();
-    const q = questions[k];
-    const given = Number(answer.value.trim().replace("−", "-").replace(",", "."));
-    if (answer.value.trim() !== "" && Number.isFinite(given) && Math.abs(given - q.answer) <= q.tolerance) {
-      feedback.className = "correct";
-      feedback.textContent = `Right: ${q.question.replace("?", q.shown)}`;
-      k += 1;
-      ask();
-    } else {
-      feedback.className = "incorrect";
-      feedback.innerHTML = "";
-      feedback.append(`Not quite${answer.value.trim() ? ` (${answer.value.trim()})` : ""}. By the chain rule: `);
-      const formula = document.createElement("code");
-      formula.textContent = q.explanation.replace(/ = [^=]*$/, "");
-      feedback.append(formula, ". Try again.");
-    }
-  };
-  feedback.textContent = "";
-  ask();
+  if (matchMedia("(max-width: 900px)").matches) // stacked: the picture is below the fold
+    document.querySelector(".right").scrollIntoView({ block: "start", behavior: "instant" });
 }
 
 async function yourTurn() {
@@ -149,39 +187,77 @@ async function yourTurn() {
   else if (result) write(result.error, "error");
 }
 
-async function loadExamples() {
-  manifest = await (await fetch("manifest.json")).json();
-  const titles = {
-    "alice.py": "The Alice network", "derivation.py": "Alice: ∂L/∂w1 by the chain rule",
-    "neuron.py": "The documents' neuron", "lecture.py": "micrograd's lecture neuron, step by step",
-    "mlp.py": "A small MLP, trained", "your_turn.py": "Your turn: Alice's ∂L/∂w1",
-  };
-  const order = ["alice.py", "derivation.py", "your_turn.py", "neuron.py", "lecture.py", "mlp.py"];
-  const names = [...order.filter((n) => manifest.examples.includes(n)), ...manifest.examples.filter((n) => !order.includes(n))];
-  for (const name of names) {
-    const option = document.createElement("option");
-    option.value = name;
-    option.textContent = titles[name] || name;
-    $("examples").append(option);
-  }
-  await loadExample(names[0]);
+// -- examples, kept code, share links -------------------------------------------------
+
+function addOption(name) {
+  const option = document.createElement("option");
+  option.value = name;
+  option.textContent = TITLES[name] || name;
+  $("examples").append(option);
+  return option;
 }
 
-async function loadExample(name) {
-  code.value = await (await fetch(`examples/${name}`)).text();
+async function original(name) {
+  if (!originals.has(name)) originals.set(name, await (await fetch(`examples/${name}`)).text());
+  return originals.get(name);
+}
+
+async function openExample(name) {
+  clearTimeout(saving);
+  example = name;
+  $("examples").value = name;
+  store.save("example", name);
+  const kept = store.load(`code.${name}`);
+  const code = kept ?? (name === "shared" ? "" : await original(name));
+  if (example === name) editor.set(code);
+  $("reset").disabled = name === "shared";
+}
+
+async function reset() {
+  if (!example || example === "shared") return;
+  const code = await original(example);
+  if (editor.get() === code) return;
+  if (!confirm("Put this example back as it came? Your edits to it are lost.")) return;
+  editor.set(code);
+  store.save(`code.${example}`, null);
+  say("the example is back as it came");
+}
+
+async function share() {
+  const fragment = await store.encode(editor.get());
+  history.replaceState(null, "", `#${fragment}`);
+  let copied = false;
+  try { await navigator.clipboard.writeText(location.href); copied = true; } catch { /* not allowed here */ }
+  say(copied ? "link copied: it is in the address bar too" : "the link is in the address bar: copy it from there");
+}
+
+async function start() {
+  const manifest = await (await fetch("manifest.json")).json();
+  const names = [...ORDER.filter((n) => manifest.examples.includes(n)), ...manifest.examples.filter((n) => !ORDER.includes(n))];
+  for (const name of names) addOption(name);
+  let shared = null;
+  try { shared = await store.decode(location.hash); } catch {
+    write("This link's code could not be read (the link is damaged or cut short): the page opened as usual.\n", "error");
+  }
+  if (shared !== null) {
+    addOption("shared");
+    store.save("code.shared", shared);
+    await openExample("shared");
+  } else {
+    const last = store.load("example");
+    await openExample(names.includes(last) ? last : names[0]);
+  }
 }
 
 $("run").onclick = runCell;
 $("stop").onclick = stop;
 $("your-turn").onclick = yourTurn;
-$("examples").onchange = (event) => loadExample(event.target.value);
-code.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); runCell(); }
-  if (event.key === "Tab") {  // a tab in the cell inserts four spaces, as an editor does
-    event.preventDefault();
-    const at = code.selectionStart;
-    code.setRangeText("    ", at, code.selectionEnd, "end");
-  }
-});
-loadExamples();
+$("share").onclick = share;
+$("reset").onclick = reset;
+$("fit").onclick = () => viewer.fit();
+$("zoom-in").onclick = () => viewer.zoom(1.25);
+$("zoom-out").onclick = () => viewer.zoom(0.8);
+$("examples").onchange = (event) => openExample(event.target.value);
+window.playground = { editor, viewer }; // for tests and the console: playground.editor.get()
+start();
 startWorker();

@@ -362,7 +362,20 @@ def _gradients(
     table = f"your {use.written}: {', '.join(cells)}, at {at}"
     finding.detail = table + ("\n" + finding.detail if finding.detail else "")
     finding.expected, finding.got = (expected[i], got[i])
+    finding.graph = _lone_graph(use, point, got)
     return finding
+
+
+def _lone_graph(use: Use, point: tuple[float, ...], got: list[float]) -> list[tuple[Value, float | None]]:
+    """The op alone in chainrule (its operands labelled a, b), beside the engine's gradients:
+    what Report.draw() shows. The output's own gradient is the seed, 1 in both."""
+    form = use.form
+    leaves = [Value(x, label=name) for x, name in zip(point[: form.nodes], ("a", "b"), strict=False)]
+    args: list[Any] = [*leaves, *point[form.nodes :]]
+    out = form.call(form.methods[0], *args)
+    out.label = "out"
+    out.backward()
+    return [*zip(leaves, got, strict=False), (out, 1.0)]
 
 
 def _backward_error(

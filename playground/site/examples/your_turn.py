@@ -1,6 +1,7 @@
 # Your turn: the documents' ∂L/∂w1 for Alice, one gradient at a time, in the
-# order backward reaches them. Type each gradient; a wrong one shows its
-# chain-rule sum with the numbers.
+# order backward reaches them. Type each gradient as its box would show it; a
+# wrong answer gets the chain rule in these names, then with the numbers, then
+# the answer ("Show me" skips to it).
 from engine import Value
 
 x1, x2, y_true = Value(-2.0, label="x1"), Value(-1.0, label="x2"), 1.0
