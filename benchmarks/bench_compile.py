@@ -47,12 +47,12 @@ NETWORKS = {
     "MLP(784, [128, 64, 10])": ([128, 64, 10], 40),
 }
 POOL = 5120  # 20 batches of 256: 400 steps are 20 epochs, 40 steps two
-# Whole-run targets (one thread): (network, engine, dtype) -> multiple of torch at the same dtype
+# Whole-run targets, later calls (one thread): (network, engine, dtype) -> multiple of torch at
+# the same dtype, or (..., dtype + " vs jax") -> multiple of jax's jit
 TARGETS = {
-    ("documents' MLP(784, [16, 16, 10])", "chainrule fit", "float64"): 1.5,
-    ("documents' MLP(784, [16, 16, 10])", "chainrule fit", "float32"): 1.3,
-    ("documents' MLP(784, [16, 16, 10])", "chainrule own loop", "float64"): 1.3,
-    ("MLP(784, [128, 64, 10])", "chainrule fit", "float64"): 1.0,
+    ("documents' MLP(784, [16, 16, 10])", "chainrule fit", "float64 vs jax"): 1.0,
+    ("documents' MLP(784, [16, 16, 10])", "chainrule fit", "float32 vs jax"): 1.0,
+    ("MLP(784, [128, 64, 10])", "chainrule fit", "float64"): 1.2,
 }
 COMPILE_TARGET_S = 0.25  # MLP(784, [128, 64, 10])
 MICROGRAD_TARGET = 50_000
@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = str(args.threads)
+    # XLA's CPU backend (jax): the same thread count, set before jax is imported
+    eigen = "true" if args.threads > 1 else "false"
+    os.environ["XLA_FLAGS"] = (
+        f"--xla_cpu_multi_thread_eigen={eigen} intra_op_parallelism_threads={args.threads}"
+    )
     run(args)
 
 
@@ -92,9 +97,12 @@ def run(args: argparse.Namespace) -> None:
     sizes = compile_times(args, np)
     print(f"\ntargets ({args.threads} thread(s); the issue's are for 1):")
     for (network, engine_name, dtype), target in TARGETS.items():
-        ratio = ratios[network, engine_name, dtype]
+        ratio = ratios.get((network, engine_name, dtype))
+        if ratio is None:
+            continue
+        rival = "jax" if dtype.endswith("vs jax") else "torch"
         print(
-            f"  {engine_name} {dtype}, {network}, whole run ≥ {target}× torch {dtype}: "
+            f"  {engine_name} {dtype.split()[0]}, {network}, later whole runs ≥ {target}× {rival}: "
             f"{ratio:.2f}× ({'met' if ratio >= target else 'MISSED'})"
         )
     big = sizes.get(109_386)
@@ -155,6 +163,58 @@ def own_loop_run(sizes: list[int], x: Any, y: Any, epochs: int, dtype: str) -> A
     return go
 
 
+def jax_step(sizes: list[int], dtype: str) -> Any:
+    """JAX's whole training step under jax.jit, on fresh parameters (PyTorch's uniform ±1/√n):
+    step(params, xs, ys, rows) gathers the batch inside, takes the loss's value and gradient,
+    and returns the SGD-stepped parameters and the loss. Returns (step, params)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    jax.config.update("jax_enable_x64", True)  # float64 where asked (float32 arrays stay float32)
+    rng, n, params = np.random.default_rng(0), 784, []
+    for size in sizes:
+        bound = 1 / np.sqrt(n)
+        params.append((rng.uniform(-bound, bound, (n, size)), rng.uniform(-bound, bound, size)))
+        n = size
+    params = jax.tree.map(lambda a: jnp.asarray(a, dtype=dtype), params)
+
+    def loss(params: Any, xb: Any, yb: Any) -> Any:
+        h = xb
+        for w, b in params:
+            h = jax.nn.sigmoid(h @ w + b)
+        return jnp.mean((h - yb) ** 2)
+
+    @jax.jit
+    def step(params: Any, xs: Any, ys: Any, rows: Any) -> Any:
+        value, grads = jax.value_and_grad(loss)(params, xs[rows], ys[rows])
+        return jax.tree.map(lambda p, g: p - 0.1 * g, params, grads), value
+
+    return step, params
+
+
+def jax_run(sizes: list[int], x: Any, y: Any, epochs: int, dtype: str) -> Any:
+    """JAX's loop over its jitted step; the arrays made inside the clock, as torch's."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    step, params = jax_step(sizes, dtype)
+    state = {"params": params}
+    order = np.random.default_rng(0)
+
+    def go() -> None:
+        xs, ys = jnp.asarray(x, dtype=dtype), jnp.asarray(y, dtype=dtype)
+        p = state["params"]
+        for _ in range(epochs):
+            rows = order.permutation(len(x))
+            for start in range(0, len(x), BATCH):
+                p, value = step(p, xs, ys, rows[start : start + BATCH])
+        value.block_until_ready()
+        state["params"] = p
+
+    return go
+
+
 def torch_run(torch: Any, sizes: list[int], x: Any, y: Any, epochs: int, dtype: str) -> Any:
     """PyTorch's usual loop; the tensors are made inside the clock, as the user's run makes them."""
     torch_dtype = torch.float64 if dtype == "float64" else torch.float32
@@ -176,11 +236,25 @@ def torch_run(torch: Any, sizes: list[int], x: Any, y: Any, epochs: int, dtype: 
 
 
 def whole_runs(args: argparse.Namespace, np: Any, torch: Any) -> dict[tuple[str, str, str], float]:
+    """Each engine's first call (compiling, tracing, jit included) and its later calls on the
+    same model (chainrule's fit reuses its compiled step, jax its jitted one): medians, and
+    ratios to torch and to jax at the same dtype. Returns {(network, engine, dtype): × torch}
+    of later calls, and (network, engine, dtype + " vs jax") for jax."""
     rng = np.random.default_rng(0)
     pool_x, pool_y = rng.random((POOL, 784)), rng.random((POOL, 10))
     ratios: dict[tuple[str, str, str], float] = {}
     repeats = 1 if args.quick else args.repeats
-    print(f"\n-- whole runs: seconds for the whole call (median of {repeats}), and as a multiple of torch")
+    try:
+        import jax  # noqa: F401
+    except ImportError:  # pragma: no cover - the bench extra installs it
+        jax_here = False
+        print('(jax is not installed: pip install "jax[cpu]"; its column is left out)')
+    else:
+        jax_here = True
+    print(
+        f"\n-- whole runs: seconds for the whole call, the first (compiling included) and later ones "
+        f"(median of {repeats}), and later calls as a multiple of torch and of jax"
+    )
     for network, (sizes, steps) in NETWORKS.items():
         if args.quick:
             steps = min(steps, 20)
@@ -194,19 +268,26 @@ def whole_runs(args: argparse.Namespace, np: Any, torch: Any) -> dict[tuple[str,
                 "chainrule own loop": functools.partial(own_loop_run, *run_of),
                 "torch": functools.partial(torch_run, torch, *run_of),
             }
-            times: dict[str, list[float]] = {name: [] for name in makers}
+            if jax_here:
+                makers["jax jit"] = functools.partial(jax_run, *run_of)
+            runs = {name: make() for name, make in makers.items()}  # the models, outside the clock
+            first = {name: timed(go) for name, go in runs.items()}
+            later: dict[str, list[float]] = {name: [] for name in runs}
             for _ in range(repeats):
-                for name, make in makers.items():
-                    go = make()  # the model, outside the clock
-                    times[name].append(timed(go))
-            medians = {name: statistics.median(t) for name, t in times.items()}
+                for name, go in runs.items():
+                    later[name].append(timed(go))
+            medians = {name: statistics.median(t) for name, t in later.items()}
             print(f"{network}, {steps} steps, {dtype}:")
             for name, seconds in medians.items():
                 ratio = medians["torch"] / seconds
                 ratios[network, name, dtype] = ratio
-                extra = "" if name == "torch" else f"  {ratio:.2f}× torch {dtype}"
+                extra = "" if name == "torch" else f"  {ratio:.2f}× torch"
+                if jax_here and name != "jax jit":
+                    ratios[network, name, dtype + " vs jax"] = medians["jax jit"] / seconds
+                    extra += f"  {medians['jax jit'] / seconds:.2f}× jax"
                 print(
-                    f"  {name:<20}{seconds:>8.3f} s  ({seconds / steps * 1e3:.2f} ms a step, all in){extra}"
+                    f"  {name:<20} first {first[name]:>7.3f} s   later {seconds:>7.3f} s "
+                    f"({seconds / steps * 1e3:.2f} ms a step){extra}"
                 )
     return ratios
 
@@ -292,6 +373,21 @@ def steady_state(args: argparse.Namespace, np: Any, torch: Any) -> float | None:
 
         return step
 
+    def jax_steps(dtype: str) -> Any:
+        def make() -> Any:
+            import jax.numpy as jnp
+
+            step, params = jax_step(sizes, dtype)
+            xs, ys, state = jnp.asarray(pool_x, dtype=dtype), jnp.asarray(pool_y, dtype=dtype), [params]
+
+            def one(rows: list[int]) -> None:
+                state[0], value = step(state[0], xs, ys, np.asarray(rows))
+                value.block_until_ready()
+
+            return one
+
+        return make
+
     engines = {
         "chainrule fit f64": chainrule_fit("float64"),
         "chainrule fit f32": chainrule_fit("float32"),
@@ -300,7 +396,13 @@ def steady_state(args: argparse.Namespace, np: Any, torch: Any) -> float | None:
         "torch f32": torch_step(torch.float32),
         "micrograd": micrograd,
         "chainrule eager": eager,
+        "jax jit f64": jax_steps("float64"),
+        "jax jit f32": jax_steps("float32"),
     }
+    try:
+        import jax  # noqa: F401
+    except ImportError:  # pragma: no cover - the bench extra installs it
+        del engines["jax jit f64"], engines["jax jit f32"]
     try:
         import micrograd as _
     except ImportError:  # pragma: no cover - the bench extra installs it
@@ -341,9 +443,11 @@ def steady_state(args: argparse.Namespace, np: Any, torch: Any) -> float | None:
             + "".join(f"{rates[name, b]:>14,.0f}" if (name, b) in rates else f"{'—':>14}" for b in batches)
         )
     big = batches[-1]
-    for dtype, torch_name in (("f64", "torch f64"), ("f32", "torch f32")):
-        ratio = rates[f"chainrule fit {dtype}", big] / rates[torch_name, big]
-        print(f"  chainrule fit {dtype} ÷ {torch_name} at batch {big}: {ratio:.2f}×")
+    for dtype in ("f64", "f32"):
+        for rival in (f"torch {dtype}", f"jax jit {dtype}"):
+            if (rival, big) in rates:
+                ratio = rates[f"chainrule fit {dtype}", big] / rates[rival, big]
+                print(f"  chainrule fit {dtype} ÷ {rival} at batch {big}: {ratio:.2f}×")
 
     # The physical limit: the step's floating-point work against a big matrix product's rate.
     flops = 0
@@ -353,15 +457,15 @@ def steady_state(args: argparse.Namespace, np: Any, torch: Any) -> float | None:
         n = size
     print(f"\n-- the physical limit: a step of batch {BATCH} is {flops / 1e6:.1f} MFLOP of matrix products")
     for dtype, names in (
-        ("float64", ("chainrule fit f64", "torch f64")),
-        ("float32", ("chainrule fit f32", "torch f32")),
+        ("float64", ("chainrule fit f64", "torch f64", "jax jit f64")),
+        ("float32", ("chainrule fit f32", "torch f32", "jax jit f32")),
     ):
         a = np.random.default_rng(0).random((1024, 1024)).astype(dtype)
         product = functools.partial(np.matmul, a, a)
         product()
         peak = 2 * 1024**3 / min(timed(product) for _ in range(5))
         floor_us = flops / peak * 1e6
-        step_us = {name: BATCH / rates[name, big] * 1e6 for name in names}
+        step_us = {name: BATCH / rates[name, big] * 1e6 for name in names if (name, big) in rates}
         parts = ", ".join(f"{name} {us:.0f} µs ({floor_us / us:.0%} of peak)" for name, us in step_us.items())
         print(
             f"  {dtype}: peak {peak / 1e9:.0f} GFLOP/s (a 1024³ product): at least {floor_us:.0f} µs a step"

@@ -79,18 +79,37 @@ class Trace:
             on one), in words; None if nothing did. Then the graph cannot
             depend on the arguments' numbers: only Python code that sees a
             number can choose a node by it.
+        looked_at_parameters: the same for a number of a Value that existed
+            before the trace (a parameter) or computed from one: the graph may
+            then depend on the parameters' numbers, which training changes.
+        watched: those Values (made to record the reads while the trace runs,
+            plain again after it): every one its ops read, in the order read.
         dry: the ops compute no numbers (every result is 0.0): a trace of
-            the graph's shape alone, right only while nothing looks.
+            the graph's shape alone. Code that reads a number in it is stopped
+            (`TraceStopped`) before it is handed a made-up one.
     """
 
     def __init__(self, dry: bool = False) -> None:
         self.nodes: list[Any] = []
+        self.made: set[int] = set()  # ids of `nodes`: a Value the trace did not make existed before
         self.looked: str | None = None
+        self.looked_at_parameters: str | None = None
+        self.watched: list[Any] = []
         self.dry = dry
 
-    def saw(self, what: str) -> None:
-        if self.looked is None:
+    def saw(self, what: str, parameters: bool = False) -> None:
+        if parameters:
+            if self.looked_at_parameters is None:
+                self.looked_at_parameters = f"{what} at {caller_site()}"
+        elif self.looked is None:
             self.looked = f"{what} at {caller_site()}"
+        if self.dry:
+            raise TraceStopped(what)
+
+
+class TraceStopped(BaseException):
+    """A dry trace (`Trace.dry`) ended where code read a number: it has none to give.
+    A BaseException, so that `except Exception` in the traced function lets it through."""
 
 
 @contextmanager

@@ -134,12 +134,14 @@ class Op:
         kind = None
         for x in inputs:
             if hasattr(x, "apply"):  # a Value or a named expression: it records the op
-                kind = type(x)
+                # (the class that defines apply: a Value's subclasses, as tracing's, are Values)
+                kind = next(k for k in type(x).__mro__ if "apply" in vars(k))
+                apply = kind.apply  # type: ignore[attr-defined]
                 break
         if kind is not None:
             if not all(isinstance(x, kind) for x in inputs):
                 raise TypeError(f"{self.name}: inputs must all be {kind.__name__}s, got {_kinds(inputs)}")
-            return kind.apply(self, tuple(inputs), arg)
+            return apply(self, tuple(inputs), arg)
         if all(isinstance(x, (int, float)) for x in inputs):  # numbers (numpy's float64 is a float)
             return self.forward(*args)
         return _interpreter(self, inputs).run(self, inputs, arg)

@@ -59,6 +59,7 @@ class Value:
         node = _node(data if type(data) is float else _as_float(data), (), None, None, _checked_label(label))
         if state.trace is not None:  # engine.compile is tracing: a constant made anew
             state.trace.nodes.append(node)
+            state.trace.made.add(id(node))
         return node
 
     @property
@@ -137,7 +138,9 @@ class Value:
     def __pow__(self, other: Any) -> Value:
         if isinstance(other, Value):
             return Value.apply(ops.VPOW, (self, other))
-        n = _number(other)
+        # an int exponent stays an int (the same numbers): micrograd's _op is '**2' for x**2,
+        # '**2.0' for x**2.0
+        n = other if type(other) is int and abs(other) <= 2**53 else _number(other)
         return NotImplemented if n is None else Value.apply(ops.POW, (self,), n)
 
     def __radd__(self, other: Any) -> Value:  # other + self
@@ -264,8 +267,10 @@ class Value:
         op = self.op
         if op is None:
             return ""
-        if "{n}" in op.lecture and isinstance(self.arg, float):
-            return op.lecture.replace("{n}", str(int(self.arg)) if self.arg.is_integer() else repr(self.arg))
+        if "{n}" in op.lecture and isinstance(self.arg, (int, float)):
+            return op.lecture.replace(
+                "{n}", str(self.arg)
+            )  # micrograd's f'**{other}', as the exponent was given
         return op.lecture
 
     def _backward(self) -> None:
@@ -305,7 +310,10 @@ _DATA = attrgetter("data")  # a node's number, in C: faster than a comprehension
 # Python code looks at one. So while tracing, the arguments and every node
 # computed from them are `_Traced`: the same node, whose number, read while
 # tracing by any code but the ops (which read the slot), tells the trace
-# (modes.Trace.looked).
+# (modes.Trace.looked). The Values that existed before the trace and that its
+# ops read (the parameters) are `_Watched` while it runs, and so is every node
+# computed from one: a graph chosen by a parameter's number is seen too
+# (modes.Trace.looked_at_parameters), for training changes those numbers.
 
 _NUMBER = cast(Any, Value.__dict__["data"])  # the slot itself, under _Traced's property
 _NUMBER_OF = _NUMBER.__get__  # a node's number read from its slot, in C
@@ -314,7 +322,14 @@ _NUMBER_OF = _NUMBER.__get__  # a node's number read from its slot, in C
 def _read_number(node: Value) -> float:
     trace = state.trace
     if trace is not None:
-        trace.saw("a number computed from the arguments was read")
+        if type(node) is _Watched:
+            trace.saw(
+                "the number of a parameter (a Value made before the call), or of one computed from it, "
+                "was read",
+                parameters=True,
+            )
+        else:
+            trace.saw("a number computed from the arguments was read")
     return cast(float, _NUMBER_OF(node))
 
 
@@ -325,7 +340,32 @@ class _Traced(Value):
     data = property(_read_number, _NUMBER.__set__)
 
 
+class _Watched(_Traced):
+    """A parameter, or a node computed from one, while a trace runs (see above)."""
+
+    __slots__ = ()
+
+
 _Traced.__name__ = _Traced.__qualname__ = "Value"  # what messages that name a type say (it is one)
+_Watched.__name__ = _Watched.__qualname__ = "Value"
+
+
+def watch(values: Any) -> None:
+    """Inside `modes.tracing()`: record reads of these Values' numbers (and of nodes computed
+    from them) as reads of parameters, from the start of the trace (`unwatch` ends it)."""
+    trace = state.trace
+    assert trace is not None, "watch() is for inside modes.tracing()"
+    for v in values:
+        if type(v) is Value:
+            v.__class__ = _Watched
+            trace.watched.append(v)
+
+
+def unwatch(trace: Any) -> None:
+    """Make the Values a trace watched plain Values again (once it has run; `trace.watched`
+    still lists them)."""
+    for v in trace.watched:
+        v.__class__ = Value
 
 
 def trace_input(x: float, label: str) -> Value:
@@ -336,6 +376,7 @@ def trace_input(x: float, label: str) -> Value:
     node.__class__ = _Traced
     if state.trace is not None:
         state.trace.nodes.append(node)
+        state.trace.made.add(id(node))
     return node
 
 
@@ -375,11 +416,24 @@ def _apply_unusual(op: ops.Op, parents: tuple[Value, ...], arg: Any) -> Value:
     # Under no_grad() the result is a constant.
     out = _node(data, parents, op, arg) if state.grad_enabled else _node(data, (), None, None)
     if trace is not None:  # engine.compile is tracing: record the node, watch its number
-        if _Traced in map(type, parents):
-            out.__class__ = _Traced
-            if out.op is None:  # no_grad(): a constant of this example's number
-                trace.saw("a result computed from the arguments under no_grad() became a constant")
+        kinds = set(map(type, parents))
+        if Value in kinds:  # a Value from before the trace (a parameter): watched from now on
+            made = trace.made
+            for p in parents:
+                if type(p) is Value and id(p) not in made:
+                    p.__class__ = _Watched
+                    trace.watched.append(p)
+            kinds = set(map(type, parents))
+        kind = _Watched if _Watched in kinds else _Traced if _Traced in kinds else None
+        if kind is not None:
+            out.__class__ = kind
+            if out.op is None:  # no_grad(): a constant of this example's (or parameters') number
+                trace.saw(
+                    "a result computed from the arguments under no_grad() became a constant",
+                    parameters=kind is _Watched,
+                )
         trace.nodes.append(out)
+        trace.made.add(id(out))
     if state.anomaly:
         site = caller_site()
         if not math.isfinite(data):

@@ -106,12 +106,19 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must say what it holds: define _members()")
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(name, parameter) pairs in a fixed order; the names are the state_dict keys."""
-        return self._walk(named=True)
+        """(name, parameter) pairs in a fixed order; the names are the state_dict keys.
+        A Value held in two places (tied weights: one neuron in two layers' lists) is
+        listed once, by the first name it has, as torch's named_parameters() does."""
+        named = self._walk(named=True)
+        if len({id(p) for _, p in named}) == len(named):
+            return named
+        first = {id(p): name for name, p in reversed(named)}  # each Value's first name
+        return [(name, p) for name, p in named if first[id(p)] == name]
 
     def parameters(self) -> list[Value]:
-        """Every parameter, in the order of `named_parameters()` (without building the names)."""
-        return self._walk(named=False)
+        """Every parameter, in the order of `named_parameters()`, each Value once."""
+        found = self._walk(named=False)
+        return found if len(set(map(id, found))) == len(found) else list({id(p): p for p in found}.values())
 
     def _walk(self, named: bool, prefix: str = "") -> list[Any]:
         found: list[Any] = []

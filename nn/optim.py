@@ -33,6 +33,15 @@ class Optimizer:
         for p in self.params:
             if not isinstance(p, Value):
                 raise TypeError(f"optimizer parameters must be Values, got {type(p).__name__}")
+        if len(set(map(id, self.params))) != len(self.params):  # as PyTorch, which warns of it
+            first: dict[int, int] = {}
+            for i, p in enumerate(self.params):
+                if first.setdefault(id(p), i) != i:
+                    raise ValueError(
+                        f"optimizer got the same parameter twice (at {first[id(p)]} and {i}): it would be "
+                        "stepped twice a step. List each Value once (model.parameters() does, tied weights "
+                        "too)"
+                    )
         self.lr = _check("lr", lr, low=0.0)
 
     def zero_grad(self) -> None:
@@ -50,11 +59,28 @@ class Optimizer:
 
     @property
     def steps_arrays(self) -> bool:
-        """Whether `step_arrays` is this optimizer's own step: it has one, and no
-        subclass changed `step` below the class that wrote it (a subclass that
-        clips gradients in `step` must be stepped on its Values)."""
-        arrays, step = _defined_in(type(self), "step_arrays"), _defined_in(type(self), "step")
-        return arrays is not Optimizer and issubclass(arrays, step)
+        """Whether a compiled training step may run this optimizer on arrays
+        (`step_arrays`, no `zero_grad`: each step's gradient is its own) and
+        be the same as its steps on Values: `step_arrays` written by the class
+        that wrote `step` or below it, `zero_grad` Optimizer's own. A subclass
+        that overrides `step` (clipping) or `zero_grad` (accumulating
+        gradients over steps) is stepped on its Values, its methods called as
+        eager training calls them, unless it also overrides `step_arrays` with
+        the same rule. One that overrides `step_arrays` alone, below a class
+        whose `step` has its own array rule, would run a rule eager training
+        never runs: TypeError, naming it."""
+        cls = type(self)
+        arrays, step, zero = (_defined_in(cls, name) for name in ("step_arrays", "step", "zero_grad"))
+        # step_arrays changed below a class that wrote step with an array rule of its own (a subclass
+        # of SGD overriding step_arrays alone); one below a class that changed step alone (clipping)
+        # is that class's array rule, as the step above it is its rule on Values
+        if arrays is not step and issubclass(arrays, step) and "step_arrays" in vars(step):
+            raise TypeError(
+                f"{arrays.__name__} overrides step_arrays but not step: compiled training would step with "
+                f"{arrays.__name__}.step_arrays, eager training with {step.__name__}.step. Override both "
+                "with the same rule (or step alone: then it is stepped on its Values)"
+            )
+        return arrays is not Optimizer and issubclass(arrays, step) and zero is Optimizer
 
     def __repr__(self) -> str:
         settings = ", ".join(

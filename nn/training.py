@@ -7,9 +7,11 @@ update each weight, repeat: the loss falls step by step.
 from __future__ import annotations
 
 import importlib.util
+import numbers
 import random
 import sys
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -200,9 +202,25 @@ class CompiledSteps(Steps):
         self.training.close()
 
 
-# model -> {(loss, example shapes, dtype): its compiled loss}. The compiled
-# function holds the model weakly (see _loss_of), so a model is freed as usual.
-_COMPILED: weakref.WeakKeyDictionary[Module, dict[Any, Any]] = weakref.WeakKeyDictionary()
+# model -> {(loss, example shapes, dtype): its compiled loss}, the most recently used
+# COMPILED_PER_MODEL of them (a session that fits with a new lambda loss each time
+# does not grow it without end). The compiled function holds the model weakly (see
+# _loss_of), so a model is freed as usual, and its compiled steps with it.
+COMPILED_PER_MODEL = 4
+_COMPILED: weakref.WeakKeyDictionary[Module, OrderedDict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _remember(model: Module, key: Any, compiled: Any) -> None:
+    kept = _COMPILED.setdefault(model, OrderedDict())
+    kept[key] = compiled
+    kept.move_to_end(key)
+    while len(kept) > COMPILED_PER_MODEL:
+        kept.popitem(last=False)  # the least recently used
+
+
+def cached_steps(model: Module) -> int:
+    """How many compiled steps fit keeps for `model` (at most COMPILED_PER_MODEL)."""
+    return len(_COMPILED.get(model, ()))
 
 
 def compiled_loss(
@@ -216,20 +234,69 @@ def compiled_loss(
         import numpy as np
     except ImportError:
         raise ImportError("fit(compile=True) needs numpy: pip install numpy") from None
-    x = np.asarray(inputs, dtype=dtype)
-    y = np.asarray(targets)
+    x = _numbers(np, inputs, "inputs").astype(dtype)
+    y = _numbers(np, targets, "targets")
     if loss.class_targets and y.ndim == 1 and y.dtype.kind in "iu":  # class indices
         outputs = model(inputs[0])
         n = len(outputs) if isinstance(outputs, list) else 1
         y = np.array([one_hot(int(t), n) for t in y])
     y = y.astype(dtype)
     key = (loss, x.shape[1:], y.shape[1:], dtype)
-    cached = _COMPILED.get(model, {}).get(key)
+    cached = _COMPILED.get(model, OrderedDict()).get(key)
     if cached is not None and cached.proved and cached.same_graph(x[0], y[0]):
+        _COMPILED[model].move_to_end(key)
         return cached, x, y  # (a loss that looks at numbers is compiled, and checked, anew)
     compiled = engine.compile(_loss_of(model, loss), x[0], y[0], dtype=dtype)
-    _COMPILED.setdefault(model, {})[key] = compiled
+    if compiled.reads_parameters is not None:
+        raise ValueError(
+            f"fit(compile=True): {compiled.reads_parameters}. The graph the model and the loss build may "
+            "then change as training changes the parameters, and a compiled step would go on training the "
+            "graph chosen at the start. Train it with compile=False, or make the choice with Value ops "
+            "(relu, step, Value.max)"
+        )
+    _remember(model, key, compiled)
     return compiled, x, y
+
+
+def _numbers(np: Any, values: Sequence[Any], name: str) -> Any:
+    """`values` as an array of numbers, or the error eager training would meet, saying where:
+    None and strings are not numbers (numpy would make them nan and 1.5), ragged rows are refused."""
+    try:
+        array = np.asarray(values)
+    except ValueError:  # ragged: numpy cannot make one array of it
+        array = None
+    if array is not None and array.dtype.kind in "biuf":
+        return array
+    lengths = [len(v) if isinstance(v, (list, tuple)) or hasattr(v, "__len__") else None for v in values]
+    if array is None or array.dtype.kind == "O":
+        common = max(set(lengths), key=lengths.count)
+        for i, n in enumerate(lengths):
+            if n != common:
+                other = lengths.index(common)
+                shown = "a number" if n is None else f"{n} numbers"
+                theirs = "a number" if common is None else f"{common} numbers"
+                raise ValueError(
+                    f"fit: {name}[{i}] has {shown} where {name}[{other}] has {theirs}; every one must "
+                    "have the same shape"
+                )
+    for where, v in _leaves(values, name):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            kind = "None" if v is None else f"a {type(v).__name__}"
+            raise TypeError(
+                f"fit: {where} is {kind}, {v!r:.40}; expected a real number, as eager training does"
+            )
+    raise ValueError(f"fit: {name} could not be made an array of numbers (numpy's dtype {array.dtype})")
+
+
+def _leaves(values: Any, where: str) -> Any:
+    """(where, x) for every item of nested lists (inputs[3][1], x), depth first."""
+    stack = [(where, values)]
+    while stack:
+        at, v = stack.pop()
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+            yield at, v
+        else:
+            stack.extend(reversed([(f"{at}[{i}]", item) for i, item in enumerate(v)]))
 
 
 def _loss_of(model: Module, loss: Loss) -> Callable[[Any, Any], Value]:
@@ -268,4 +335,15 @@ def _in_notebook() -> bool:
     return get_ipython is not None and type(get_ipython()).__name__ == "ZMQInteractiveShell"
 
 
-__all__ = ["LOSSES", "CompiledSteps", "EagerSteps", "Steps", "compiled_loss", "fit", "progress_bar", "steps"]
+__all__ = [
+    "COMPILED_PER_MODEL",
+    "LOSSES",
+    "CompiledSteps",
+    "EagerSteps",
+    "Steps",
+    "cached_steps",
+    "compiled_loss",
+    "fit",
+    "progress_bar",
+    "steps",
+]

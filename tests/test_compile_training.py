@@ -110,7 +110,8 @@ def test_the_training_block_is_the_loop_on_values_with_the_parameters_in_one_arr
     before = [p.data for p in nets[1].parameters()]
     with fs[1].training(in_block) as train:
         got = [train(x[rows], y[rows]) for rows in (slice(0, 16), slice(16, 32), slice(32, 48))]
-        assert [p.data for p in nets[1].parameters()] == before  # the array moves; the Values wait
+        now = [p.data for p in nets[1].parameters()]  # read inside: the array's numbers, not stale ones
+        assert now != before and now == train.numbers().tolist()
     assert got == pytest.approx(losses, rel=1e-12) and train.steps == 3 and train.loss == got[-1]
     for p, q in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
         assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)
@@ -312,11 +313,17 @@ def test_fit_twice_on_the_same_model_and_loss_compiles_once(monkeypatch):
     assert len(plans) == 3
 
     def looking(t, p):  # reads a number: its graph is checked on its first batch, each fit anew
-        return (p - t) ** 2 if p.data > -1e9 else p
+        return (p - t) ** 2 if t.data > -1e9 else p
 
     train(looking)
     train(looking)
     assert len(plans) == 5
+
+    def choosing(t, p):  # reads the prediction's number, which training changes: refused, not cached
+        return (p - t) ** 2 if p.data > -1e9 else p
+
+    with pytest.raises(ValueError, match=r"the number of a parameter .* was read"):
+        train(choosing)
 
 
 def test_a_compiled_model_is_freed_like_any_other():

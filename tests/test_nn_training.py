@@ -215,8 +215,9 @@ def test_steps_trains_in_a_loop_of_your_own_and_writes_back_when_closed():
     net, twin = nn.MLP(2, [2, 1], "sigmoid", seed=0), nn.MLP(2, [2, 1], "sigmoid", seed=0)
     with nn.training.steps(net, x, y, "mse", nn.SGD(net.parameters(), lr=0.5), compile=True) as step:
         losses = [step([0, 1]), step([2, 3])]
-        assert [p.data for p in net.parameters()] == [p.data for p in twin.parameters()]  # held in an array
-    assert [p.data for p in net.parameters()] != [p.data for p in twin.parameters()]  # written back
+        inside = [p.data for p in net.parameters()]  # held in an array: read, its current numbers
+        assert inside != [p.data for p in twin.parameters()]
+    assert [p.data for p in net.parameters()] == inside  # written back
     history = nn.fit(
         twin,
         x,

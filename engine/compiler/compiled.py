@@ -25,12 +25,15 @@ adds to their `.grad`, as eager `backward()` of the batch mean would.
 As `torch.jit.trace` and `jax.jit`, the graph is the one the example built:
 a Python `if` on `.data`, or an index chosen by a number, would be frozen
 at the example's choice. Only code that looks at a number can choose by it,
-so the trace watches the arguments and every node computed from them: if
-no code but the ops read one, the graph is the same for every input (one
-more trace of the same example catches a graph that changes from call to
-call). If some code did, the first batch is traced again at its first,
-middle and last example. `check_args` are traced at once; a graph that
-differs is refused, naming the difference.
+so the trace watches the arguments, the parameters (the Values from before
+the call that the ops read) and every node computed from them: if no code
+but the ops read one, the graph is the same for every input (one more trace
+of the same example, computing no numbers, catches a graph that changes from
+call to call). If code read an argument's, the first batch is traced again at
+its first, middle and last example. If it read a parameter's, `fn` is traced
+again whenever the parameters change, and training blocks refuse it.
+`check_args` are traced at once; a graph that differs is refused, naming the
+difference.
 
 The plan is made in one walk over the trace, which made its nodes in a
 topological order: `engine.compiler.steps` has its pieces.
@@ -48,7 +51,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -56,9 +59,9 @@ from engine.compiler.kernels import KERNELS
 from engine.compiler.program import Plan, write
 from engine.compiler.steps import Columns, Location, Step, group_key, make_step
 from engine.graph import topological_order
-from engine.modes import Trace, enable_grad, state, tracing
+from engine.modes import Trace, TraceStopped, enable_grad, state, tracing
 from engine.ops import fsum
-from engine.value import Value, trace_input
+from engine.value import Value, trace_input, unwatch, watch
 
 _DATA = attrgetter("data")
 _OP = attrgetter("op")
@@ -81,7 +84,11 @@ class Compiled:
         dtype: the numbers' type on arrays, "float64" or "float32".
         one_graph: how the rule "one graph for every input" was made sure of,
             in words; `proved` is True where tracing proved it (no code looked
-            at a number computed from the arguments).
+            at a number computed from the arguments or the parameters).
+        reads_parameters: where code read the number of a parameter (or of a
+            node computed from one), in words; None if none did. Then the
+            graph may change with the parameters: a call traces `fn` again
+            when their numbers changed, a training block refuses it.
         nodes: how many nodes the traced graph has (arguments, live Values,
             computed nodes).
         seconds: what compiling took, in parts: "trace" (fn run once on
@@ -110,10 +117,13 @@ class Compiled:
         dtype: Any,
     ) -> None:
         self.fn = fn
+        self._example, self._check_args = list(example_args), list(check_args)
         self.dtype = _dtype(dtype)
         self._numpy_dtype = np.dtype(self.dtype)
         self._names = _argument_names(fn, len(example_args))
         self._shapes: list[tuple[int, ...]] = []
+        self._returns_list = False
+        self._before: list[Value] = []  # (found by the first trace)
         start = time.perf_counter()
         self._trace_of = self._trace(example_args, record_shapes=True)
         traced = time.perf_counter()
@@ -122,23 +132,40 @@ class Compiled:
         self._n_inputs = sum(math.prod(shape) for shape in self._shapes)
         for args in check_args:
             self._check(args, where="check_args")
-        looked = trace.looked
-        if looked is None:
-            # No code looked at a number computed from the arguments: the graph cannot depend
-            # on them. One more trace, of the graph's shape alone (no numbers: cheap), catches
-            # a graph that changes from call to call anyway (Python randomness, a counter).
+        # The Values from before fn ran that its ops read (the parameters), watched from the
+        # start of every trace after this one: a read before an op first uses one is seen too.
+        self._before = list(trace.watched)
+        looked, on_parameters = trace.looked, trace.looked_at_parameters
+        if looked is None and on_parameters is None:
+            # No code looked at a number computed from the arguments or the parameters: the
+            # graph cannot depend on them. One more trace, of the graph's shape alone (no
+            # numbers: cheap; code that reads one is stopped), catches a graph that changes
+            # from call to call anyway (Python randomness, a counter), or a parameter's number
+            # read before its first use.
             again = self._trace(example_args, dry=True)
-            looked = again[0].looked
-            if looked is None:
+            looked, on_parameters = again[0].looked, again[0].looked_at_parameters
+            if looked is None and on_parameters is None:
                 self._refuse(_difference(*self._trace_of, *again, self._n_inputs), "a second call")
-        # Else the first batch is traced again at its first, middle and last examples.
-        self.proved = self._checked = looked is None
-        self.one_graph = (
-            "proved while tracing: no code looked at a number computed from the arguments, and a "
-            "second trace built the same graph"
-            if looked is None
-            else f"checked on the first batch's first, middle and last examples, as {looked}"
-        )
+        elif on_parameters is None:  # (a full trace again: fn looks at numbers, none may be made up)
+            on_parameters = self._trace(example_args)[0].looked_at_parameters
+        # Where fn looked at the arguments' numbers, the first batch is traced again at its
+        # first, middle and last examples. Where it looked at a parameter's, it is traced again
+        # whenever they change (a training block, fit, refuse it).
+        self.reads_parameters = on_parameters
+        self.proved = looked is None and on_parameters is None
+        self._checked = looked is None
+        if self.proved:
+            self.one_graph = (
+                "proved while tracing: no code looked at a number computed from the arguments or the "
+                "parameters, and a second trace built the same graph"
+            )
+        elif on_parameters is not None:
+            self.one_graph = (
+                f"not proved: {on_parameters}, so the graph may change with the parameters' numbers: "
+                "traced again whenever they change"
+            )
+        else:
+            self.one_graph = f"checked on the first batch's first, middle and last examples, as {looked}"
         checked = time.perf_counter()
         self._plan(trace, self.outputs)
         self.seconds = {
@@ -171,15 +198,22 @@ class Compiled:
                 for i, a in enumerate(arrays)
             ]
         with enable_grad(), tracing(dry) as trace:
-            args = []
-            for array, labels in zip(arrays, self._labels, strict=True):
-                leaves = list(map(trace_input, array.ravel().tolist(), labels))
-                args.append(
-                    leaves[0]
-                    if array.ndim == 0
-                    else np.array(leaves, dtype=object).reshape(array.shape).tolist()
-                )
-            result = self.fn(*args)
+            try:
+                if not record_shapes:
+                    watch(self._before)
+                args = []
+                for array, labels in zip(arrays, self._labels, strict=True):
+                    leaves = list(map(trace_input, array.ravel().tolist(), labels))
+                    args.append(
+                        leaves[0]
+                        if array.ndim == 0
+                        else np.array(leaves, dtype=object).reshape(array.shape).tolist()
+                    )
+                result = self.fn(*args)
+            except TraceStopped:  # a dry trace, where code read a number: `looked` says where
+                return trace, []
+            finally:
+                unwatch(trace)
         self._returns_list = isinstance(result, (list, tuple))
         outputs = list(result) if self._returns_list else [result]
         for out in outputs:
@@ -215,7 +249,12 @@ class Compiled:
             again = self._trace(example_args, dry=self.proved)
         except (TypeError, ValueError):
             return False
-        return again[0].looked is None and not _difference(*self._trace_of, *again, self._n_inputs)
+        trace = again[0]
+        return (
+            trace.looked is None
+            and trace.looked_at_parameters is None
+            and not _difference(*self._trace_of, *again, self._n_inputs)
+        )
 
     # -- the plan: steps over blocks --------------------------------------------
 
@@ -301,6 +340,8 @@ class Compiled:
         )
         self._plan_of, self._program = plan, write(plan)
         self._checking: Any = None  # the program with detect_anomaly's checks, written when first needed
+        # where fn read a parameter's number: the numbers the graph was traced at
+        self._traced_at = self.read_leaves() if self.reads_parameters is not None else None
 
     @property
     def source(self) -> str:
@@ -363,6 +404,20 @@ class Compiled:
         through, as in eager (IEEE arithmetic); under detect_anomaly the first one raises.
         A call's arrays are its own: threads may share `self`."""
         arrays, rows = self._arguments(batch)
+        if self.reads_parameters is not None:  # the graph may be the parameters' choice
+            held = self.read_leaves()
+            now = held if leaves is None else np.asarray(leaves, dtype=self._numpy_dtype)
+            if not np.array_equal(now, cast(Any, self._traced_at)):
+                if not np.array_equal(now, held):
+                    raise ValueError(
+                        f"{self._name()}'s graph may be chosen by its parameters' numbers "
+                        f"({self.reads_parameters}); gradient() with other numbers than its Values "
+                        "hold cannot trace the graph they choose. Give it read_leaves(), or compute "
+                        "the choice with Value ops"
+                    )
+                with _collector_paused():  # the parameters changed: the graph they choose, anew
+                    self._compile(self.fn, self._example, self._check_args, self.dtype)
+                arrays, rows = self._arguments(batch)
         if not self._checked:  # fn looked at numbers: the same graph at the first batch's examples
             for b in sorted({0, rows // 2, rows - 1}):
                 self._check(

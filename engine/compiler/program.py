@@ -209,10 +209,9 @@ class _Writer:
         for j, columns in enumerate(step.inputs):
             if not step.wanted[j]:
                 continue
-            if step.rule_on_arrays:  # a local derivative of exactly 0.0 (a number) sends nothing
-                self.emit(f"if not (L[{j}].__class__ is float and L[{j}] == 0.0):", 2)
-                self.emit(f"S = {shares.format(o=o, j=j)}", 3)
-                self.add(columns, 3, step, fresh=True)
+            if step.rule_on_arrays:  # (a local derivative of 0 sends G·0: nan where G is inf, as eager)
+                self.emit(f"S = {shares.format(o=o, j=j)}", 2)
+                self.add(columns, 2, step, fresh=True)
             else:
                 self.emit(f"if L[{j}] is not None:", 2)
                 self.emit(f"S = {shares.format(o=o, j=j)}", 3)

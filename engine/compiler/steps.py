@@ -128,10 +128,8 @@ class Step:
             local: Any = op.local_grads(out, *ins) if arg is None else op.local_grads(out, *ins, arg)
         else:
             local = self._local_grads(ins, out)
-        return [
-            None if not want or (type(d) is float and d == 0.0) else g * d
-            for d, want in zip(local, wanted, strict=True)
-        ]
+        # (a local derivative of 0 sends g·0, nan where g is inf: IEEE, as eager)
+        return [g * d if want else None for d, want in zip(local, wanted, strict=True)]
 
     def _local_grads(self, ins: list[Any], out: Any) -> list[Any]:
         """The op's `local_grads` on arrays where it runs on them (its kernel says so),
@@ -184,7 +182,7 @@ def group_key(node: Value, depth: int, batched: Any) -> tuple[Any, ...]:
         return (depth, op, "pairs", id(node))
     if op.arity is None:  # any number of inputs: one node a step, its inputs as columns
         return (depth, op, "columns", id(node))
-    if op.param is not None and not isinstance(node.arg, float):
+    if op.param is not None and not isinstance(node.arg, (int, float)):  # (x ** 2 keeps an int)
         return (depth, op, "each", id(node))
     return (depth, op, "each", len(parents), tuple(batched(p, False) for p in parents))
 
@@ -209,7 +207,8 @@ def make_step(
     arg: Any = None
     if op.param is not None:  # one number for all (numpy's x ** 2.0 is then x·x), or a row of them
         args = [node.arg for node in nodes]
-        arg = args[0] if len(set(args)) == 1 else np.array([args], dtype=dtype)
+        first = float(args[0]) if type(args[0]) is int else args[0]  # (x ** 2's int: numpy's x ** 2.0)
+        arg = first if len(set(args)) == 1 else np.array([args], dtype=dtype)
     return Step(op, kind, inputs, arg, nodes)
 
 

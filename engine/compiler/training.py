@@ -3,11 +3,16 @@
 Inside the block the optimizer's parameters are one array: each
 ``train(X, Y)`` runs the compiled loss forward and backward on the batch
 (`Compiled.gradient`) and steps that array with the optimizer's rule on
-arrays (`step_arrays`), reading and writing no Value. When the block ends
-(normally, on an exception, on Ctrl+C) every parameter's Value gets its
-number and its gradient from the last step, as the same steps on Values
-would have left them. An optimizer that steps only Values (one of yours
-that overrides `step`) is stepped on its Values, a little slower.
+arrays (`step_arrays`), reading and writing no Value. Meanwhile a parameter
+read or written by your code (an evaluation between epochs, `nn.save`)
+gives the block's current number and gradient: each is a `_Held` Value
+while the block holds it, whose `data` and `grad` are its place in the
+array. When the block ends (normally, on an exception, on Ctrl+C) every
+parameter's Value gets its number and its gradient from the last step, as
+the same steps on Values would have left them, all of them or (Ctrl+C
+before the first is written) none, the block still open to close again.
+An optimizer that steps only Values (one of yours that overrides `step` or
+`zero_grad`) is stepped on its Values, a little slower.
 
 The optimizer is duck-typed (`params`, `zero_grad`, `step`, and
 `step_arrays` with `steps_arrays`): `nn`'s optimizers, or yours.
@@ -19,6 +24,45 @@ import operator
 from typing import Any, cast
 
 import numpy as np
+
+from engine.value import Value
+
+_DATA_SLOT, _GRAD_SLOT = Value.__dict__["data"], Value.__dict__["grad"]  # a Value's own storage
+_HOLDER: dict[int, tuple[Training, int]] = {}  # id of a held Value -> (its block, its place)
+
+
+def _held_data(node: Value) -> float:
+    block, i = _HOLDER[id(node)]
+    return float(block.numbers()[i])
+
+
+def _set_held_data(node: Value, x: float) -> None:
+    block, i = _HOLDER[id(node)]
+    block.numbers()[i] = x
+
+
+def _held_grad(node: Value) -> float:
+    block, i = _HOLDER[id(node)]
+    return float(block.grad[i]) if block.grad is not None else cast(float, _GRAD_SLOT.__get__(node))
+
+
+def _set_held_grad(node: Value, g: float) -> None:
+    block, i = _HOLDER[id(node)]
+    if block.grad is not None:
+        block.grad[i] = g
+    else:
+        _GRAD_SLOT.__set__(node, g)
+
+
+class _Held(Value):
+    """A parameter while a training block holds its number in an array (see above)."""
+
+    __slots__ = ()
+    data = property(_held_data, _set_held_data)
+    grad = property(_held_grad, _set_held_grad)
+
+
+_Held.__name__ = _Held.__qualname__ = "Value"
 
 
 class Training:
@@ -35,6 +79,12 @@ class Training:
             raise TypeError(
                 "training: expected an optimizer (nn.SGD, nn.Adam, or one with .params and .step()), "
                 f"got {type(optimizer).__name__}"
+            )
+        if compiled.reads_parameters is not None:
+            raise ValueError(
+                f"training: {compiled.reads_parameters}. The block steps the parameters, which may change "
+                "the graph the function builds, and would go on training the graph chosen when it was "
+                "traced. Train it on Values, or make the choice with Value ops (relu, step, Value.max)"
             )
         self.compiled, self.optimizer, self.params = compiled, optimizer, params
         self.on_arrays = bool(getattr(optimizer, "steps_arrays", False))
@@ -58,6 +108,20 @@ class Training:
             self.others = [v for v in leaves if v not in stepped]
             self.other_at = np.array([position[v] for v in self.others], dtype=np.intp)
         self.grad: Any = None
+        if self.on_arrays:  # the parameters' readers see the array while the block holds it
+            held = [p for p in params if type(p) is not Value]
+            if held:
+                raise ValueError(
+                    "training: a parameter is held by another open training block (or is not a plain "
+                    f"Value: {type(held[0]).__name__}); close that block first"
+                )
+            for i, p in enumerate(params):
+                _HOLDER[id(p)] = (self, i)
+                p.__class__ = _Held
+
+    def numbers(self) -> Any:
+        """The parameters' numbers now, in the order of the optimizer's `params`."""
+        return self.live[: len(self.params)] if self.prefix else self.data
 
     def __call__(self, *batch: Any, reduction: str = "mean") -> float:
         """One step on the batch: its mean loss backward, the optimizer's step. Returns that loss."""
@@ -91,15 +155,28 @@ class Training:
         return result
 
     def close(self) -> None:
-        """Give every parameter's Value its number and last gradient (once; `with` does it)."""
+        """Give every parameter's Value its number and last gradient (once; `with` does it).
+        All or nothing under Ctrl+C: one that lands while they are written back waits until
+        every one is; one that lands before leaves the block open (close it again)."""
         if self.closed:
             return
-        self.closed = True
-        if not self.on_arrays or self.steps == 0:  # the Values are as the steps left them
+        if not self.on_arrays:  # the Values are as the steps left them
+            self.closed = True
             return
-        data = self.live[: len(self.params)] if self.prefix else self.data
-        for p, number, g in zip(self.params, data.tolist(), self.grad.tolist(), strict=True):
-            p.data, p.grad = number, g
+        numbers = self.numbers().tolist()
+        grads = [None] * len(numbers) if self.grad is None else self.grad.tolist()
+        pending, done = list(zip(self.params, numbers, grads, strict=True)), 0
+        try:
+            while done < len(pending):
+                _release(*pending[done])  # again from the start if interrupted inside: the same writes
+                done += 1
+        except KeyboardInterrupt:
+            while done < len(pending):
+                _release(*pending[done])
+                done += 1
+            self.closed = True
+            raise
+        self.closed = True
 
     def __enter__(self) -> Training:
         return self
@@ -111,6 +188,15 @@ class Training:
         state = "ended" if self.closed else "open"
         name = getattr(self.compiled.fn, "__name__", "fn")
         return f"Training({name}, {type(self.optimizer).__name__}, {self.steps} steps, {state})"
+
+
+def _release(p: Value, number: float, grad: float | None) -> None:
+    """A held parameter a plain Value again, with its number (and last gradient)."""
+    _DATA_SLOT.__set__(p, number)
+    if grad is not None:
+        _GRAD_SLOT.__set__(p, grad)
+    p.__class__ = Value
+    _HOLDER.pop(id(p), None)
 
 
 __all__ = ["Training"]
