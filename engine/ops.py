@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import mul
@@ -134,8 +135,7 @@ class Op:
         kind = None
         for x in inputs:
             if hasattr(x, "apply"):  # a Value or a named expression: it records the op
-                # (the class that defines apply: a Value's subclasses, as tracing's, are Values)
-                kind = next(k for k in type(x).__mro__ if "apply" in vars(k))
+                kind = _recorder(type(x))
                 apply = kind.apply  # type: ignore[attr-defined]
                 break
         if kind is not None:
@@ -166,6 +166,19 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}: {self.formula})"
+
+
+_RECORDERS: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictionary()  # (a class made for a
+# training block goes with it)
+
+
+def _recorder(kind: type) -> type:
+    """The class that defines `apply` for a node of this type: its own, or the Value (named
+    expression) it is a subclass of (tracing's and training blocks' kinds of Value are Values)."""
+    found = _RECORDERS.get(kind)
+    if found is None:
+        found = _RECORDERS[kind] = next(k for k in kind.__mro__ if "apply" in vars(k))
+    return found
 
 
 def op_named(name: str) -> Op:

@@ -110,7 +110,7 @@ class Module:
         A Value held in two places (tied weights: one neuron in two layers' lists) is
         listed once, by the first name it has, as torch's named_parameters() does."""
         named = self._walk(named=True)
-        if len({id(p) for _, p in named}) == len(named):
+        if len({p for _, p in named}) == len(named):  # (Values hash by identity, in C)
             return named
         first = {id(p): name for name, p in reversed(named)}  # each Value's first name
         return [(name, p) for name, p in named if first[id(p)] == name]
@@ -118,7 +118,7 @@ class Module:
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of `named_parameters()`, each Value once."""
         found = self._walk(named=False)
-        return found if len(set(map(id, found))) == len(found) else list({id(p): p for p in found}.values())
+        return found if len(set(found)) == len(found) else list(dict.fromkeys(found))
 
     def _walk(self, named: bool, prefix: str = "") -> list[Any]:
         found: list[Any] = []
@@ -139,7 +139,7 @@ class Module:
         return len(self.parameters())
 
     def zero_grad(self) -> None:
-        for p in self.parameters():
+        for p in self._walk(named=False):  # (a shared Value zeroed twice is zeroed: no need to list it once)
             p.grad = 0.0
 
     def state_dict(self) -> dict[str, float]:

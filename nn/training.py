@@ -192,11 +192,15 @@ class CompiledSteps(Steps):
         optimizer: Optimizer,
         dtype: str = "float64",
     ) -> None:
+        import numpy
+
+        self._np = numpy
         self.compiled, self.x, self.y = compiled_loss(model, inputs, targets, loss, dtype)
         self.training = self.compiled.training(optimizer)
 
     def __call__(self, batch: list[int]) -> float:
-        return self.training(self.x[batch], self.y[batch])
+        rows = self._np.asarray(batch, dtype=self._np.intp)  # once, for both gathers
+        return self.training(self._np.take(self.x, rows, axis=0), self._np.take(self.y, rows, axis=0))
 
     def close(self) -> None:  # (or interrupted): the Values as eager steps would leave them
         self.training.close()
@@ -234,13 +238,15 @@ def compiled_loss(
         import numpy as np
     except ImportError:
         raise ImportError("fit(compile=True) needs numpy: pip install numpy") from None
-    x = _numbers(np, inputs, "inputs").astype(dtype)
+    x = _numbers(np, inputs, "inputs").astype(
+        dtype, copy=False
+    )  # (only read: the caller's own, if it can be)
     y = _numbers(np, targets, "targets")
     if loss.class_targets and y.ndim == 1 and y.dtype.kind in "iu":  # class indices
         outputs = model(inputs[0])
         n = len(outputs) if isinstance(outputs, list) else 1
         y = np.array([one_hot(int(t), n) for t in y])
-    y = y.astype(dtype)
+    y = y.astype(dtype, copy=False)
     key = (loss, x.shape[1:], y.shape[1:], dtype)
     cached = _COMPILED.get(model, OrderedDict()).get(key)
     if cached is not None and cached.proved and cached.same_graph(x[0], y[0]):

@@ -41,15 +41,13 @@ topological order: `engine.compiler.steps` has its pieces.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import inspect
 import itertools
 import math
 import numbers
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any, cast
 
@@ -59,7 +57,7 @@ from engine.compiler.kernels import KERNELS
 from engine.compiler.program import Plan, write
 from engine.compiler.steps import Columns, Location, Step, group_key, make_step
 from engine.graph import topological_order
-from engine.modes import Trace, TraceStopped, enable_grad, state, tracing
+from engine.modes import Trace, TraceStopped, collector_paused, enable_grad, state, tracing
 from engine.ops import fsum
 from engine.value import Value, trace_input, unwatch, watch
 
@@ -106,7 +104,7 @@ class Compiled:
     ):
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
-        with _collector_paused():
+        with collector_paused():
             self._compile(fn, example_args, check_args, dtype)
 
     def _compile(
@@ -415,7 +413,7 @@ class Compiled:
                         "hold cannot trace the graph they choose. Give it read_leaves(), or compute "
                         "the choice with Value ops"
                     )
-                with _collector_paused():  # the parameters changed: the graph they choose, anew
+                with collector_paused():  # the parameters changed: the graph they choose, anew
                     self._compile(self.fn, self._example, self._check_args, self.dtype)
                 arrays, rows = self._arguments(batch)
         if not self._checked:  # fn looked at numbers: the same graph at the first batch's examples
@@ -478,21 +476,6 @@ class Compiled:
             f"Compiled({self._name()}: {len(self._shapes)} argument(s), {self.nodes} nodes in "
             f"{len(self._steps)} array steps, {len(self.leaves)} live Values{dtype})"
         )
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while compiling: a trace makes a node for every
-    number, and the collector, woken by so many new objects, walks them all again and
-    again (15% of compiling a 110,000-node graph). A graph has no reference cycles to
-    collect (a node holds only its inputs); it is back on, as it was, at the end."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _dtype(dtype: Any) -> str:

@@ -131,6 +131,15 @@ class _Writer:
         ]:
             for block, *_ in columns.parts if wanted else ():
                 self.shares[block] += 1
+        # How many shares each live Value's gradient gets: a layer's weights, read by one matmul
+        # only, get theirs written straight into the live gradient (np.matmul's out=).
+        self.live_shares = np.zeros(plan.widths[LIVE], dtype=np.intp)
+        for columns, wanted in [(plan.output, True)] + [
+            (c, w) for step in plan.steps for c, w in zip(step.inputs, step.wanted, strict=True)
+        ]:
+            for block, index, *_ in columns.parts if wanted else ():
+                if block == LIVE:
+                    np.add.at(self.live_shares, np.arange(plan.widths[LIVE])[index], 1)
         blocks = ", ".join(f"B{b}" for b in range(1 + plan.arguments))
         self.emit(f"def run({blocks}, rows, seed, backward):", 0)
         for step in plan.steps:
@@ -189,7 +198,7 @@ class _Writer:
         if step.kind == "matmul":
             rule = self.name("RULE", step.op.local_grads)
             self.emit(f"LW, LX = {rule}(B{o}, {ins[0]}, {ins[1]})", 2)
-            if step.wanted[0]:
+            if step.wanted[0] and not self.matrix_into_live(step):  # (else a product to add)
                 self.emit(f"S = (LW.T @ G{o}).T", 2)
                 self.add_matrix(step)
             if step.wanted[1]:
@@ -216,6 +225,26 @@ class _Writer:
                 self.emit(f"if L[{j}] is not None:", 2)
                 self.emit(f"S = {shares.format(o=o, j=j)}", 3)
                 self.add(columns, 3, step, fresh=False)
+
+    def matrix_into_live(self, step: Step) -> bool:
+        """A matmul's weights' share, Gᵀ·X, written by BLAS straight into their place in the
+        live gradient (a strided view: its rows are the weights' grid), where nothing else
+        adds to them: no product to keep, no sum to add it to. False where it cannot."""
+        columns = step.inputs[0]
+        if columns.grid is None or self.cast or self.checks:
+            return False
+        start, k, n, stride = columns.grid
+        if start + k * stride > self.plan.widths[LIVE]:
+            return False
+        view = self.live_shares[start : start + k * stride].reshape(k, stride)[:, :n]
+        if view.max(initial=0) != 1:
+            return False
+        cut = "" if stride == n else f"[:, :{n}]"
+        o = step.block
+        self.emit(
+            f"np.matmul(G{o}.T, LW, out=GL[{start}:{start + k * stride}].reshape({k}, {stride}){cut})", 2
+        )
+        return True
 
     def add_matrix(self, step: Step) -> None:
         """A matmul's weights' share, a k × n matrix, into the live gradient."""

@@ -25,44 +25,48 @@ from typing import Any, cast
 
 import numpy as np
 
+from engine.modes import collector_paused
 from engine.value import Value
 
-_DATA_SLOT, _GRAD_SLOT = Value.__dict__["data"], Value.__dict__["grad"]  # a Value's own storage
-_HOLDER: dict[int, tuple[Training, int]] = {}  # id of a held Value -> (its block, its place)
-
-
-def _held_data(node: Value) -> float:
-    block, i = _HOLDER[id(node)]
-    return float(block.numbers()[i])
-
-
-def _set_held_data(node: Value, x: float) -> None:
-    block, i = _HOLDER[id(node)]
-    block.numbers()[i] = x
-
-
-def _held_grad(node: Value) -> float:
-    block, i = _HOLDER[id(node)]
-    return float(block.grad[i]) if block.grad is not None else cast(float, _GRAD_SLOT.__get__(node))
-
-
-def _set_held_grad(node: Value, g: float) -> None:
-    block, i = _HOLDER[id(node)]
-    if block.grad is not None:
-        block.grad[i] = g
-    else:
-        _GRAD_SLOT.__set__(node, g)
+_GRAD_SLOT = Value.__dict__["grad"]  # a Value's own storage for its gradient
+_SET_GRAD, _GET_GRAD = _GRAD_SLOT.__set__, _GRAD_SLOT.__get__
 
 
 class _Held(Value):
-    """A parameter while a training block holds its number in an array (see above)."""
+    """A parameter while a training block holds its number in an array (see above): each
+    block makes a subclass of its own (`_held_by`), whose `data` and `grad` read and write
+    the block's arrays at the Value's place."""
 
     __slots__ = ()
-    data = property(_held_data, _set_held_data)
-    grad = property(_held_grad, _set_held_grad)
 
 
-_Held.__name__ = _Held.__qualname__ = "Value"
+def _held_by(block: Training, params: list[Value]) -> type[_Held]:
+    place = dict(zip(map(id, params), range(len(params)), strict=True))  # id of a held Value -> its place
+
+    def data(node: Value) -> float:
+        return float(block.numbers()[place[id(node)]])
+
+    def set_data(node: Value, x: float) -> None:
+        block.numbers()[place[id(node)]] = x
+
+    def grad(node: Value) -> float:
+        if block.grad is None:  # no step yet: the Value's own
+            return cast(float, _GET_GRAD(node))
+        return float(block.grad[place[id(node)]])
+
+    def set_grad(node: Value, g: float) -> None:
+        if block.grad is None:
+            _SET_GRAD(node, g)
+        else:
+            block.grad[place[id(node)]] = g
+
+    held = type(
+        "Value",
+        (_Held,),
+        {"__slots__": (), "data": property(data, set_data), "grad": property(grad, set_grad)},
+    )
+    held.__qualname__ = "Value"  # what messages that name a type say (it is one)
+    return held
 
 
 class Training:
@@ -109,15 +113,18 @@ class Training:
             self.other_at = np.array([position[v] for v in self.others], dtype=np.intp)
         self.grad: Any = None
         if self.on_arrays:  # the parameters' readers see the array while the block holds it
-            held = [p for p in params if type(p) is not Value]
-            if held:
+            kinds = set(map(type, params))
+            if kinds != {Value}:
+                other = next(k for k in kinds if k is not Value)
                 raise ValueError(
-                    "training: a parameter is held by another open training block (or is not a plain "
-                    f"Value: {type(held[0]).__name__}); close that block first"
+                    "training: a parameter is held by another open training block"
+                    + ("" if issubclass(other, _Held) else f" (or is not a plain Value: {other.__name__})")
+                    + "; close that block first"
                 )
-            for i, p in enumerate(params):
-                _HOLDER[id(p)] = (self, i)
-                p.__class__ = _Held
+            held = _held_by(self, params)
+            with collector_paused():  # (a hundred thousand Values and more: no cycle among them)
+                for p in params:
+                    p.__class__ = held
 
     def numbers(self) -> Any:
         """The parameters' numbers now, in the order of the optimizer's `params`."""
@@ -143,7 +150,11 @@ class Training:
             if self.prefix:
                 loss, grad = compiled.gradient(live, *batch, reduction=reduction)
                 self.grad = grad[:n]
-                live[:n] = optimizer.step_arrays(live[:n], self.grad)
+                stepped = optimizer.step_arrays(live[:n], self.grad)
+                if n == len(live) and getattr(stepped, "dtype", None) == live.dtype:
+                    self.live = stepped  # the parameters are the whole array: the new one is it
+                else:
+                    live[:n] = stepped
             else:
                 live[self.where_read] = self.data[self.read]
                 loss, grad = compiled.gradient(live, *batch, reduction=reduction)
@@ -163,20 +174,29 @@ class Training:
         if not self.on_arrays:  # the Values are as the steps left them
             self.closed = True
             return
+        with collector_paused():  # the numbers made here hold no cycle: no collection meanwhile
+            self._write_back()
+        self.closed = True
+
+    def _write_back(self) -> None:
         numbers = self.numbers().tolist()
         grads = [None] * len(numbers) if self.grad is None else self.grad.tolist()
         pending, done = list(zip(self.params, numbers, grads, strict=True)), 0
         try:
-            while done < len(pending):
-                _release(*pending[done])  # again from the start if interrupted inside: the same writes
+            for p, number, grad in pending:  # (if interrupted inside one, it is written again below)
+                p.__class__ = Value
+                p.data = number
+                if grad is not None:
+                    p.grad = grad
                 done += 1
         except KeyboardInterrupt:
-            while done < len(pending):
-                _release(*pending[done])
-                done += 1
+            for p, number, grad in pending[done:]:
+                p.__class__ = Value
+                p.data = number
+                if grad is not None:
+                    p.grad = grad
             self.closed = True
             raise
-        self.closed = True
 
     def __enter__(self) -> Training:
         return self
@@ -188,15 +208,6 @@ class Training:
         state = "ended" if self.closed else "open"
         name = getattr(self.compiled.fn, "__name__", "fn")
         return f"Training({name}, {type(self.optimizer).__name__}, {self.steps} steps, {state})"
-
-
-def _release(p: Value, number: float, grad: float | None) -> None:
-    """A held parameter a plain Value again, with its number (and last gradient)."""
-    _DATA_SLOT.__set__(p, number)
-    if grad is not None:
-        _GRAD_SLOT.__set__(p, grad)
-    p.__class__ = Value
-    _HOLDER.pop(id(p), None)
 
 
 __all__ = ["Training"]
