@@ -9,7 +9,8 @@
 
 Imports only the standard library. The core is this folder (`value`: the
 node and its backward sweep, `ops`: the op table, `graph`: walks,
-`autodiff`, `modes`, `testing`); each layer above it is a folder:
+`autodiff`, `modes`, `files`); each layer above it is a folder:
+`engine.testing` (gradcheck, strategies, the engine checker and grader),
 `engine.explaining` (`explain(L, w1)` writes ∂L/∂w1 out by the chain rule),
 `engine.viz` (pictures; needs the graphviz package) and `engine.compiler`
 (`compile(fn, *example)` runs fn over a whole batch at once; needs numpy).

@@ -249,6 +249,17 @@ def test_detect_anomaly_raises_at_the_first_non_finite_gradient():
     assert x.grad == math.inf
 
 
+def test_detect_anomaly_names_the_users_line_not_a_chainrule_subpackages():
+    from engine.testing import gradcheck
+
+    x = Value(1000.0)
+    out = (x * 2).exp()  # finite nowhere near here: gradcheck replays it at 1000 + h, inside engine.testing
+    with engine.detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        gradcheck(out, [x])
+    message = str(info.value)
+    assert "test_backward.py" in message and "engine/testing" not in message, message
+
+
 def test_detect_anomaly_names_the_op_of_a_non_finite_product():
     with engine.detect_anomaly(), pytest.raises(FloatingPointError, match="mul produced inf"):
         Value(1e300) * Value(1e10)
