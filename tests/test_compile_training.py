@@ -2,6 +2,8 @@
 at fit's speed), the proof of one graph that replaces re-tracing, a plan made in one
 pass, the program it writes, and fit reusing its compiled step."""
 
+import os
+import pathlib
 import random
 import re
 
@@ -294,6 +296,28 @@ def test_the_program_is_the_plan_written_out():
     seconds = f.seconds
     assert set(seconds) == {"trace", "check", "plan"} and all(s > 0 for s in seconds.values())
     assert f.nodes == 13_954 and "13954 nodes" in repr(f)
+
+
+GOLDEN = pathlib.Path(__file__).parent / "golden" / "program_documents_network.txt"
+
+
+def test_the_program_written_for_the_documents_network_is_the_golden_one():
+    """What the writer writes, kept in review: a change to the generated program shows as a
+    diff of this file. To accept one: CHAINRULE_GOLDEN=write pytest -k golden_one."""
+    net = documents_network()
+    f = engine.compile(lambda a, b: nn.mse_loss(b, net(a)), np.zeros(784), np.zeros(10))
+    if os.environ.get("CHAINRULE_GOLDEN") == "write":
+        GOLDEN.write_text(f.source)
+    assert f.source == GOLDEN.read_text(), "the generated program changed: see the test's docstring"
+
+
+def test_the_program_docstring_shows_the_start_of_the_golden_program():
+    import engine.compiler.program as program
+
+    example = program.__doc__.split("def run(", 1)[1].split("...", 1)[0]
+    lines = [line.strip() for line in ("def run(" + example).splitlines() if line.strip()]
+    golden = [line.strip() for line in GOLDEN.read_text().splitlines()]
+    assert lines == golden[: len(lines)]
 
 
 def test_fit_twice_on_the_same_model_and_loss_compiles_once(monkeypatch):

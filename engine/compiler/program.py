@@ -5,14 +5,21 @@ with Python's `compile`:
 
     def run(B0, B1, B2, rows, seed, backward):
         # step 3: dot of 16 nodes, X @ Wᵀ
-        W3 = B0[0, 0:12560].reshape(16, 785)[:, :784]
-        X3 = B1
-        B3 = X3 @ W3.T
+        I3_0 = B0[0, 0:12560].reshape(16, 785)[:, :784]
+        I3_1 = B1
+        B3 = I3_1 @ I3_0.T
         ...
 
-B0 holds the live Values, B1… the arguments, B3… each step's output (one
-column a node); G… are the backward sweep's running sums, GL the live
-Values'. Forward runs the steps in order; backward (when asked) runs each
+(the documents' network's program begins so: tests/golden/program_documents_network.txt
+is all of it, and a test compares it with what is written). The names: B0
+holds the live Values (one row), B1… the arguments, B3… each step's output
+(one column a node); Ik_j is step k's input j; G… are the backward sweep's
+running sums, GL the live Values' gradient, SCATTER its shares at scattered
+places; S a share, P its sum over the batch, L a rule's local derivatives
+(LW, LX a matmul's); K…, RULE…, STEP…, IX…, ARG… are the kernels, rules,
+steps, index arrays and arguments the source names (`Program.names`).
+
+Forward runs the steps in order; backward (when asked) runs each
 step's chain-rule shares, last step first, adding them where the step read
 its inputs. Every decision the plan can make once — which kernel, which
 columns, whether a gradient is wanted at all — is made while writing, so a
