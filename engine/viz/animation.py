@@ -12,15 +12,18 @@ fill in their values in topological order; backward, their gradients, in
 the order the engine's sweep reaches them, each formed by the chain rule
 from its users' (`engine.explaining.steps`). The page is one file with no
 request to the network: the drawing inline, the steps as data, a few lines
-of script for the buttons, the slider and the keys (← → Home End, space).
+of script for the buttons, the slider and the keys (← → Home End, space):
+`animation.html` beside this file, the page as a template, filled here.
 """
 
 from __future__ import annotations
 
 import html
+import importlib.resources
 import io
 import json
 import re
+import string
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -168,7 +171,16 @@ class Animation:
         title = html.escape(
             style.printable(f"Backpropagation step by step: {self.output.label or 'the output'}")
         )
-        return _PAGE.format(title=title, svg=svg, state=state, font=FONT, path=PATH, current=CURRENT)
+        return _PAGE.substitute(
+            title=title,
+            svg=svg,
+            state=state,
+            font=FONT,
+            path=PATH,
+            current=CURRENT,
+            data_ink=DATA_INK,
+            grad_ink=GRAD_INK,
+        )
 
     def frames(self, dpi: int = 72) -> list[bytes]:
         """Each frame as a PNG, the step's text above the graph, all of one size (needs Pillow)."""
@@ -313,126 +325,11 @@ def _wrap(text: str, font: Any, width: int) -> list[str]:
     return [*lines, line]
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>{title}</title>
-<style>
-  body {{ font-family: {font}; margin: 1em 1.5em; color: #222; }}
-  h1 {{ font-size: 1.15em; font-weight: normal; margin-top: 0; }}
-  #top {{ position: sticky; top: 0; background: white; padding: 0.6em 0 0.4em; z-index: 1; }}
-  #controls {{ display: flex; gap: 0.5em; align-items: center; flex-wrap: wrap; }}
-  #controls input {{ flex: 1; min-width: 12em; }}
-  #step {{ font-size: 1.1em; margin: 0.8em 0 0.2em; min-height: 1.4em; }}
-  #detail {{ color: #555; min-height: 1.2em; }}
-  #graph {{ overflow: auto; }}
-  body.fit #graph svg {{ max-width: 100%; height: auto; }}
-  .hot path, .hot polygon {{ stroke: {path}; stroke-width: 2.5; }}
-  .hot polygon {{ fill: {path}; }}
-  .current > polygon:first-of-type {{ fill: {current}; }}
-</style>
-</head>
-<body class="fit">
-<div id="top">
-<h1>{title}</h1>
-<div id="controls">
-  <button id="first" title="Home">|◀ first</button>
-  <button id="prev" title="←">◀ previous</button>
-  <button id="play" title="space">▶ play</button>
-  <button id="next" title="→">next ▶</button>
-  <button id="last" title="End">last ▶|</button>
-  <input id="slider" type="range" min="0" value="0" aria-label="step">
-  <span id="counter"></span>
-  <button id="size" title="the picture at its own size, or fitted to the page's width">actual size</button>
-</div>
-<div id="step" aria-live="polite"></div>
-<div id="detail"></div>
-</div>
-<div id="graph">
-{svg}
-</div>
-<script>
-"use strict";
-const STATE = {state};
-const last = STATE.steps.length - 1;
-const slider = document.getElementById("slider");
-slider.max = last;
-const numbers = STATE.nodes.map(function (n) {{
-  const box = document.getElementById(n.id);
-  const data = box.querySelector('text[fill="{data_ink}"]');
-  const grad = box.querySelector('text[fill="{grad_ink}"]');
-  data.id = n.id + "-data";
-  grad.id = n.id + "-grad";
-  return {{ n: n, box: box, data: data, grad: grad }};
-}});
-let frame = 0, timer = null;
-function show(k) {{
-  frame = Math.max(0, Math.min(last, k));
-  const step = STATE.steps[frame];
-  for (const x of numbers) {{
-    x.data.textContent = frame >= x.n.dataAt ? x.n.data : "";
-    x.grad.textContent = frame >= x.n.gradAt ? x.n.grad : "";
-    x.box.classList.toggle("current", x.n.id === step.node);
-  }}
-  const hot = new Set(step.edges);
-  for (const edge of document.querySelectorAll("g.edge")) edge.classList.toggle("hot", hot.has(edge.id));
-  document.getElementById("step").textContent = step.text;
-  document.getElementById("detail").textContent = step.detail.join("   ·   ");
-  document.getElementById("counter").textContent = "step " + frame + " of " + last;
-  slider.value = frame;
-  const current = numbers.find(function (x) {{ return x.n.id === step.node; }});
-  if (current) follow(current.box);
-}}
-// the step's node kept in view: the page scrolled down or up, the picture across
-function follow(box) {{
-  const r = box.getBoundingClientRect(), graph = document.getElementById("graph");
-  const top = document.getElementById("top").getBoundingClientRect().bottom;
-  const g = graph.getBoundingClientRect();
-  if (r.top < top || r.bottom > window.innerHeight)
-    window.scrollBy(0, r.top - top - (window.innerHeight - top - r.height) / 2);
-  if (r.left < g.left || r.right > g.right) graph.scrollLeft += r.left - g.left - (g.width - r.width) / 2;
-}}
-document.getElementById("size").onclick = function () {{
-  const fit = document.body.classList.toggle("fit");
-  this.textContent = fit ? "actual size" : "fit to width";
-  show(frame);
-}};
-function play() {{
-  if (timer !== null) {{ clearInterval(timer); timer = null; }}
-  else {{
-    if (frame === last) show(0);
-    timer = setInterval(function () {{
-      if (frame >= last) {{ clearInterval(timer); timer = null; render(); }} else show(frame + 1);
-    }}, 1200);
-  }}
-  render();
-}}
-function render() {{
-  document.getElementById("play").textContent = timer === null ? "▶ play" : "⏸ pause";
-}}
-document.getElementById("first").onclick = function () {{ show(0); }};
-document.getElementById("prev").onclick = function () {{ show(frame - 1); }};
-document.getElementById("next").onclick = function () {{ show(frame + 1); }};
-document.getElementById("last").onclick = function () {{ show(last); }};
-document.getElementById("play").onclick = play;
-slider.oninput = function () {{ show(Number(slider.value)); }};
-document.addEventListener("keydown", function (e) {{
-  if (e.target === slider && (e.key === "ArrowLeft" || e.key === "ArrowRight")) e.preventDefault();
-  if (e.key === "ArrowRight") show(frame + 1);
-  else if (e.key === "ArrowLeft") show(frame - 1);
-  else if (e.key === "Home") show(0);
-  else if (e.key === "End") show(last);
-  else if (e.key === " ") {{ e.preventDefault(); play(); }}
-  else return;
-}});
-show(0);
-</script>
-</body>
-</html>
-""".replace("{data_ink}", DATA_INK).replace("{grad_ink}", GRAD_INK)
+# The step-by-step page: animation.html beside this file, a string.Template (${title},
+# ${svg}, ${state}, ...) that Animation.page() fills.
+_PAGE = string.Template(
+    (importlib.resources.files("engine.viz") / "animation.html").read_text(encoding="utf-8")
+)
 
 
 __all__ = ["Animation", "animate"]
