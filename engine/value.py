@@ -268,9 +268,8 @@ class Value:
         if op is None:
             return ""
         if "{n}" in op.lecture and isinstance(self.arg, (int, float)):
-            return op.lecture.replace(
-                "{n}", str(self.arg)
-            )  # micrograd's f'**{other}', as the exponent was given
+            # micrograd's f'**{other}': the exponent as it was given, 2 or 2.0
+            return op.lecture.replace("{n}", str(self.arg))
         return op.lecture
 
     def _backward(self) -> None:
@@ -428,8 +427,9 @@ def _apply_unusual(op: ops.Op, parents: tuple[Value, ...], arg: Any) -> Value:
         if kind is not None:
             out.__class__ = kind
             if out.op is None:  # no_grad(): a constant of this example's (or parameters') number
+                source = "a parameter" if kind is _Watched else "the arguments"
                 trace.saw(
-                    "a result computed from the arguments under no_grad() became a constant",
+                    f"a result computed from {source} under no_grad() became a constant",
                     parameters=kind is _Watched,
                 )
         trace.nodes.append(out)
