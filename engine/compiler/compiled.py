@@ -414,8 +414,8 @@ class Compiled:
                         "the choice with Value ops"
                     )
                 with collector_paused():  # the parameters changed: the graph they choose, anew
+                    # (the same arguments' shapes and dtype: the batch's arrays stay as they are)
                     self._compile(self.fn, self._example, self._check_args, self.dtype)
-                arrays, rows = self._arguments(batch)
         if not self._checked:  # fn looked at numbers: the same graph at the first batch's examples
             for b in sorted({0, rows // 2, rows - 1}):
                 self._check(

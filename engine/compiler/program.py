@@ -132,21 +132,17 @@ class _Writer:
         plan = self.plan
         # How many shares each block's gradient gets: a block read once (most) takes its one
         # share as its gradient, with no running sum.
+        # And how many each live Value's gets: a layer's weights, read by one matmul only, get
+        # theirs written straight into the live gradient (np.matmul's out=).
         self.shares = [0] * len(plan.widths)
-        for columns, wanted in [(plan.output, True)] + [
-            (c, w) for step in plan.steps for c, w in zip(step.inputs, step.wanted, strict=True)
-        ]:
-            for block, *_ in columns.parts if wanted else ():
-                self.shares[block] += 1
-        # How many shares each live Value's gradient gets: a layer's weights, read by one matmul
-        # only, get theirs written straight into the live gradient (np.matmul's out=).
         self.live_shares = np.zeros(plan.widths[LIVE], dtype=np.intp)
         for columns, wanted in [(plan.output, True)] + [
             (c, w) for step in plan.steps for c, w in zip(step.inputs, step.wanted, strict=True)
         ]:
             for block, index, *_ in columns.parts if wanted else ():
+                self.shares[block] += 1
                 if block == LIVE:
-                    np.add.at(self.live_shares, np.arange(plan.widths[LIVE])[index], 1)
+                    np.add.at(self.live_shares, cast(Any, index), 1)  # (a slice, or indices that may repeat)
         blocks = ", ".join(f"B{b}" for b in range(1 + plan.arguments))
         self.emit(f"def run({blocks}, rows, seed, backward):", 0)
         for step in plan.steps:

@@ -182,19 +182,20 @@ class Training:
         numbers = self.numbers().tolist()
         grads = [None] * len(numbers) if self.grad is None else self.grad.tolist()
         pending, done = list(zip(self.params, numbers, grads, strict=True)), 0
-        try:
-            for p, number, grad in pending:  # (if interrupted inside one, it is written again below)
+
+        def release(start: int) -> None:
+            nonlocal done
+            for p, number, grad in pending[start:]:
                 p.__class__ = Value
                 p.data = number
                 if grad is not None:
                     p.grad = grad
                 done += 1
-        except KeyboardInterrupt:
-            for p, number, grad in pending[done:]:
-                p.__class__ = Value
-                p.data = number
-                if grad is not None:
-                    p.grad = grad
+
+        try:
+            release(0)
+        except KeyboardInterrupt:  # (one interrupted inside a Value is written again, whole)
+            release(done)
             self.closed = True
             raise
 

@@ -49,10 +49,12 @@ export class Exercise {
   }
 
   reveal(question) {
-    for (const id of question.reveal) {
-      const text = this.box(id)?.querySelector(`text[fill="${this.shown.ink}"]`);
-      if (text) text.textContent = this.shown.grads[id];
-    }
+    for (const id of question.reveal) this.writeIn(id);
+  }
+
+  writeIn(id) { // a box's hidden gradient, its "?" replaced by the number
+    const text = this.box(id)?.querySelector(`text[fill="${this.shown.ink}"]`);
+    if (text) text.textContent = this.shown.grads[id];
   }
 
   ask() {
@@ -60,10 +62,7 @@ export class Exercise {
     const done = this.k >= this.questions.length;
     $("answer-form").hidden = done;
     if (done) {
-      for (const [id, text] of Object.entries(this.shown.grads)) {
-        const t = this.box(id)?.querySelector(`text[fill="${this.shown.ink}"]`);
-        if (t) t.textContent = text;
-      }
+      for (const id of Object.keys(this.shown.grads)) this.writeIn(id);
       $("question").textContent = "All done: every gradient is yours. ✓";
       $("known").textContent = "";
       $("start-over").hidden = false;
