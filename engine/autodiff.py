@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from engine.value import Value, backprop, lift
+from engine.backward import backprop
+from engine.value import Value, lift
 
 
 def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:

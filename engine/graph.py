@@ -3,7 +3,7 @@
 Every walk is iterative (an explicit stack, never recursion), so a graph a
 million nodes deep is fine; micrograd's recursive topological sort stops
 near a depth of 1,000. The backward sweep, the walk that writes gradients,
-lives beside the node in `engine.value` (`backprop`, `sweep_order`).
+is `engine.backward` (`backprop`, `sweep_order`).
 """
 
 from __future__ import annotations

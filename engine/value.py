@@ -7,10 +7,11 @@ parameter if it has one (`arg`) and a `label` for pictures. No closure,
 no reference back to its children: a graph is freed by reference counting
 alone, and every walk over it reads the op table (`engine.ops`).
 
-The backward sweep lives here too, beside the node it walks (`backprop`):
-it asks each node's op for its local derivatives, and for the ops most
-graphs are made of it has a faster one-step form of the same rule
-(`FAST_STEPS`, keyed by op; an op without one runs its rule).
+`backward()` runs the sweep of `engine.backward` (`backprop`); the
+lecture's `_backward()`, a node's own chain-rule step, is here as a view.
+Over 500 lines for one reason: the tracing subclasses (`_Traced`,
+`_Watched`) and the one place a node is made (`_node`, `_apply_unusual`)
+stay beside the node, for a trace swaps a Value's class in place.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any, cast
 
+import engine.ieee as ieee
 import engine.ops as ops
-from engine.modes import caller_site, site_of, state
+from engine.backward import backprop, sweep_order
+from engine.modes import caller_site, state
 
 
 def _as_float(data: Any) -> float:
@@ -52,7 +54,7 @@ class Value:
     op: ops.Op | None  # the op table's entry that computed it; None for a leaf
     arg: float | tuple[float, ...] | None  # that op's number parameter (x + 2: 2.0), if it has one
     _label: str
-    _g: Any  # scratch for the backward sweep: the derivative being summed; None outside one
+    _g: Any  # the backward sweep's scratch slot (engine.backward says what it holds); None outside one
     __array_ufunc__ = None  # numpy scalars hand `np.float64(2) * v` over to Value
 
     def __new__(cls, data: Any, label: str = "") -> Value:
@@ -103,7 +105,7 @@ class Value:
         """
         if state.usual:  # gradients on, anomaly off, no trace: one read of this thread's switches
             # Fast paths for one and two inputs: the common case, worth ~40% here.
-            # (_chain_by_rule has the same three for the rules; a helper shared
+            # (engine.backward's by_rule has the same three for the rules; a helper shared
             # by both cost ~30% of forward and backward, one more call per node.)
             if arg is not None:  # a number operand (add_const, mul_const, pow), or dot_const's numbers
                 if len(parents) == 1:
@@ -285,7 +287,7 @@ class Value:
         try:
             local = op.local_grads(self.data, *data)
         except (ZeroDivisionError, OverflowError):  # IEEE's inf or nan, as backward() gives
-            local = _ieee_local_grads(self)
+            local = ieee.local_grads(self)
         for parent, d in zip(parents, local, strict=True):
             parent.grad += self.grad * d
 
@@ -541,421 +543,4 @@ def as_floats(items: tuple[Any, ...]) -> tuple[float, ...] | None:
     return tuple(numbers)
 
 
-# ---------------------------------------------------------------------------
-# The backward sweep. It knows no op: each node's op gives its local
-# derivatives (`local_grads`); FAST_STEPS below only make the common ones quicker.
-# Nodes mark themselves in their scratch slot `_g` (None outside a sweep).
-# The slot is shared by every sweep over a node, so sweeps take turns: two
-# threads differentiating graphs that share parameters must not interleave.
-_SWEEPING = threading.RLock()
-_EXPANDED = object()  # its inputs are being placed; it goes next
-_NOTHING_YET = object()  # create_graph: no share arrived yet (0.0 + v would add a node to the new graph)
-
-
-def backprop(
-    root: Value, seed: Any, into: dict[Value, Any] | None = None, create_graph: bool = False
-) -> None:
-    """Reverse-mode sweep: ∂root/∂node for every node `root` depends on.
-
-    `seed` is ∂root/∂root. Nodes are visited in reverse topological order,
-    so a node's derivative is whole when it is reached; it then passes it on
-    to its inputs, times the op table's local derivatives (the chain rule).
-    Each node sums its derivative in its scratch slot, and once the sweep is
-    through, each total goes out once: added to `.grad` (``into=None``:
-    `backward()`), or, for the nodes that are keys of `into`, written there
-    (`gradients()`). So both give the same numbers bit for bit, backward()
-    twice adds exactly twice, and a sweep that raises (a derivative that is
-    not finite) changes no `.grad`. With ``create_graph=True`` the rules run
-    on the Values themselves, so each derivative is a Value with its own graph.
-
-    On floats an op's step in `FAST_STEPS` runs when it has one; under
-    `detect_anomaly()` every share is checked.
-    """
-    with _SWEEPING:
-        _sweep(root, seed, into, create_graph)
-
-
-def _sweep(root: Value, seed: Any, into: dict[Value, Any] | None, create_graph: bool) -> None:
-    anomaly = state.anomaly
-    interior, leaves = _sweep_order(root, _NOTHING_YET if create_graph else 0.0)
-    root._g = seed
-    steps = dict(FAST_STEPS)  # this sweep's own: an op without a fast step gets its rule, once
-    try:
-        if not (create_graph or anomaly):  # floats: each op's fast step, else its rule
-            for node in interior:
-                try:
-                    step = steps[node.op]  # type: ignore[index]
-                except KeyError:
-                    step = steps[node.op] = _chain_by_rule  # type: ignore[index]
-                try:
-                    step(node, node._g)
-                except (ZeroDivisionError, OverflowError):  # Python's floats raise where IEEE gives ±inf
-                    _chain_ieee(node, node._g, check=False)
-        else:
-            for node in interior:
-                _chain_checked(node, node._g, create_graph, anomaly)
-    except BaseException:
-        _unmark(interior, leaves)
-        raise
-    # Only now, with every total known, write them out: a sweep that fails changes no .grad.
-    for nodes in (interior, leaves):
-        if into is None:
-            for node in nodes:
-                node.grad += node._g
-                node._g = None
-        else:
-            for node in nodes:
-                if node in into:
-                    into[node] = node._g
-                node._g = None
-
-
-def _chain_by_rule(node: Value, g: float, check: bool = False) -> None:
-    """One chain-rule step on floats through the op's `local_grads` (each share
-    checked for a nan or inf under detect_anomaly)."""
-    op, parents, arg = node.op, node.parents, node.arg
-    assert op is not None
-    if arg is not None:  # fast paths for one and two inputs, as in Value.apply
-        local = op.local_grads(node.data, *[p.data for p in parents], arg)
-    elif len(parents) == 2:
-        local = op.local_grads(node.data, parents[0].data, parents[1].data)
-    elif len(parents) == 1:
-        local = op.local_grads(node.data, parents[0].data)
-    else:
-        local = op.local_grads(node.data, *[p.data for p in parents])
-    if check:
-        local = tuple(local)
-        for parent, d in zip(parents, local, strict=True):
-            _check_finite(g * d, op, node, parent)
-    # One derivative per input (tests/test_ops.py checks every rule); strict= costs ~20% here.
-    for parent, d in zip(parents, local):  # noqa: B905
-        parent._g += g * d
-
-
-def _chain_checked(node: Value, g: Any, create_graph: bool, anomaly: bool) -> None:
-    """One chain-rule step through `local_grads`: on Values (create_graph), or
-    on floats with every share checked (detect_anomaly)."""
-    op, parents, arg = node.op, node.parents, node.arg
-    assert op is not None
-    if create_graph:
-        local = op.local_grads(node, *parents) if arg is None else op.local_grads(node, *parents, arg)
-    else:
-        try:
-            _chain_by_rule(node, g, check=True)
-        except (ZeroDivisionError, OverflowError):
-            _chain_ieee(node, g, check=True)
-        return
-    for parent, d in zip(parents, local, strict=True):
-        contribution = g * d
-        share = parent._g
-        parent._g = contribution if share is _NOTHING_YET else share + contribution
-
-
-def _chain_ieee(node: Value, g: float, check: bool) -> None:
-    """The step of a rule whose float arithmetic raised (a division by zero, an
-    overflow), run again as IEEE 754 computes it: ±inf or nan, as PyTorch's
-    backward and engine.compile give, where Python's floats raise."""
-    op = node.op
-    assert op is not None
-    for parent, d in zip(node.parents, _ieee_local_grads(node), strict=True):
-        contribution = g * d
-        if check:
-            _check_finite(contribution, op, node, parent)
-        parent._g += contribution
-
-
-def _ieee_local_grads(node: Value) -> list[float]:
-    """The node's local derivatives on floats, computed as IEEE 754 does (±inf, nan)
-    where Python's floats raise: for the rare rule that divides by zero or overflows."""
-    op, arg = node.op, node.arg
-    assert op is not None
-    xs = [_IEEE(p.data) for p in node.parents]
-    local = (
-        op.local_grads(_IEEE(node.data), *xs) if arg is None else op.local_grads(_IEEE(node.data), *xs, arg)
-    )
-    return [_number_of(d) for d in local]
-
-
-def _sweep_order(root: Value, start: Any) -> tuple[list[Value], list[Value]]:
-    """Every node `root`'s gradient reaches, each with its scratch slot set to `start`:
-    the computed ones root first, each before its inputs, and the leaves (with
-    the nodes no gradient goes past, `Op.stops_gradient`).
-    Allocates nothing per node but the two lists.
-
-    A depth-first walk with an explicit stack: a node goes on the stack
-    again above its inputs, and is placed when it comes back, its inputs
-    all placed by then (a leaf is placed when first seen).
-    """
-    order: list[Value] = []
-    leaves: list[Value] = []
-    if not root.parents or root.op.stops_gradient:  # type: ignore[union-attr]
-        root._g = start
-        return order, [root]
-    stack = [root]
-    try:
-        while stack:
-            node = stack.pop()
-            mark = node._g
-            if mark is not None:
-                if mark is _EXPANDED:
-                    node._g = start
-                    order.append(node)
-                continue
-            node._g = _EXPANDED
-            stack.append(node)
-            for parent in node.parents:
-                if parent._g is None:
-                    if parent.parents and not parent.op.stops_gradient:  # type: ignore[union-attr]
-                        stack.append(parent)
-                    else:  # a leaf, or a node no gradient goes past (stop_gradient): placed, not run
-                        parent._g = start
-                        leaves.append(parent)
-    except BaseException:  # interrupted: every mark set so far is reachable from root through marks
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node._g is not None:
-                node._g = None
-                stack.extend(node.parents)
-        raise
-    order.reverse()
-    return order, leaves
-
-
-def sweep_order(root: Value) -> list[Value]:
-    """Every node `root` depends on, in the order `backprop` visits them: root
-    first, each node after all of its users, then the leaves (the step-by-step
-    pictures follow it)."""
-    with _SWEEPING:
-        interior, leaves = _sweep_order(root, 0.0)
-        _unmark(interior, leaves)
-    return interior + leaves
-
-
-def _unmark(*lists: list[Value]) -> None:
-    for nodes in lists:
-        for node in nodes:
-            node._g = None
-
-
-def _check_finite(contribution: Any, op: ops.Op, node: Value, parent: Value) -> None:
-    number = contribution if type(contribution) is float else contribution.data
-    if not math.isfinite(number):
-        raise FloatingPointError(
-            f"detect_anomaly: backward of {op.name} (node made at {site_of(node)}) "
-            f"produced {number!r} for its input {parent!r}"
-        )
-
-
-# ---------------------------------------------------------------------------
-# IEEE 754 numbers for the few rules that raise on Python floats: x/0 and an
-# overflowing ** raise there, where IEEE arithmetic (numpy, PyTorch) gives
-# ±inf or nan. Only the step that raised is run again with them.
-
-
-class _IEEE:
-    """A float whose / and ** never raise: they give what IEEE 754 gives."""
-
-    __slots__ = ("x",)
-
-    def __init__(self, x: float) -> None:
-        self.x = x
-
-    def __add__(self, o: Any) -> _IEEE:
-        return _IEEE(self.x + _number_of(o))
-
-    def __radd__(self, o: Any) -> _IEEE:
-        return _IEEE(_number_of(o) + self.x)
-
-    def __sub__(self, o: Any) -> _IEEE:
-        return _IEEE(self.x - _number_of(o))
-
-    def __rsub__(self, o: Any) -> _IEEE:
-        return _IEEE(_number_of(o) - self.x)
-
-    def __mul__(self, o: Any) -> _IEEE:
-        return _IEEE(self.x * _number_of(o))
-
-    def __rmul__(self, o: Any) -> _IEEE:
-        return _IEEE(_number_of(o) * self.x)
-
-    def __truediv__(self, o: Any) -> _IEEE:
-        return _IEEE(_divide(self.x, _number_of(o)))
-
-    def __rtruediv__(self, o: Any) -> _IEEE:
-        return _IEEE(_divide(_number_of(o), self.x))
-
-    def __pow__(self, o: Any) -> _IEEE:
-        return _IEEE(_power(self.x, _number_of(o)))
-
-    def __rpow__(self, o: Any) -> _IEEE:
-        return _IEEE(_power(_number_of(o), self.x))
-
-    def __neg__(self) -> _IEEE:
-        return _IEEE(-self.x)
-
-    def __abs__(self) -> _IEEE:
-        return _IEEE(abs(self.x))
-
-    def __lt__(self, o: Any) -> bool:
-        return self.x < _number_of(o)
-
-    def __le__(self, o: Any) -> bool:
-        return self.x <= _number_of(o)
-
-    def __gt__(self, o: Any) -> bool:
-        return self.x > _number_of(o)
-
-    def __ge__(self, o: Any) -> bool:
-        return self.x >= _number_of(o)
-
-    def __eq__(self, o: object) -> bool:
-        return self.x == _number_of(o)
-
-    def __ne__(self, o: object) -> bool:
-        return self.x != _number_of(o)
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _number_of(x: Any) -> float:
-    return x.x if type(x) is _IEEE else x
-
-
-def _divide(a: float, b: float) -> float:
-    try:
-        return a / b
-    except ZeroDivisionError:  # ±inf with the signs' product, or nan for 0/0
-        return math.nan if a == 0.0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
-def _power(a: float, b: float) -> float:
-    odd = float(b).is_integer() and b % 2 == 1
-    try:
-        result = a**b
-    except ZeroDivisionError:  # 0 to a negative power: +inf, or ±inf (0's sign) for an odd one
-        return math.copysign(math.inf, a) if odd else math.inf
-    except OverflowError:
-        return math.copysign(math.inf, a) if odd else math.inf
-    return math.nan if isinstance(result, complex) else result
-
-
-class _OnIEEE:
-    """Ops called inside a rule run again on IEEE numbers: their forward on the floats."""
-
-    def run(self, op: ops.Op, inputs: tuple[Any, ...], arg: Any) -> Any:
-        xs = [_number_of(x) for x in inputs]
-        return _IEEE(op.forward(*xs) if arg is None else op.forward(*xs, arg))
-
-    def where(self, condition: Any, x: Any, y: Any) -> Any:
-        return x if condition else y
-
-
-ops.interpret(_IEEE, _OnIEEE())
-
-
-# ---------------------------------------------------------------------------
-# Fast steps, for the sweep on floats only: an op's rule written as one step
-# of the sweep, adding g·∂out/∂xᵢ to each input's running sum with no tuple
-# and no second call. Each gives exactly the numbers of its op's
-# `local_grads` (tests/test_ops.py checks every one, bit for bit, against
-# the sweep by rule); an op without one runs its `local_grads`.
-
-
-def _add_step(node: Value, g: float) -> None:
-    a, b = node.parents
-    a._g += g  # g·1 is g, exactly
-    b._g += g
-
-
-def _mul_step(node: Value, g: float) -> None:
-    a, b = node.parents
-    a._g += g * b.data
-    b._g += g * a.data
-
-
-def _add_const_step(node: Value, g: float) -> None:
-    node.parents[0]._g += g
-
-
-def _mul_const_step(node: Value, g: float) -> None:
-    node.parents[0]._g += g * node.arg  # type: ignore[operator]
-
-
-def _pow_step(node: Value, g: float) -> None:
-    (x,), n = node.parents, cast(float, node.arg)
-    x._g += g * (n * x.data ** (n - 1) if n != 0 else 0.0)
-
-
-def _exp_step(node: Value, g: float) -> None:
-    node.parents[0]._g += g * node.data
-
-
-def _tanh_step(node: Value, g: float) -> None:
-    out = node.data
-    node.parents[0]._g += g * (1 - out * out)
-
-
-def _sigmoid_step(node: Value, g: float) -> None:
-    out = node.data
-    node.parents[0]._g += g * (out * (1 - out))
-
-
-def _relu_step(node: Value, g: float) -> None:
-    x = node.parents[0]
-    x._g += g * (1.0 if x.data > 0.0 else 0.0)
-
-
-def _leaky_relu_step(node: Value, g: float) -> None:
-    x, slope = node.parents[0], cast(float, node.arg)
-    x._g += g * (slope + (1 - slope) * (1.0 if x.data > 0.0 else 0.0))
-
-
-def _sum_step(node: Value, g: float) -> None:
-    for x in node.parents:
-        x._g += g
-
-
-def _dot_step(node: Value, g: float) -> None:
-    xs = node.parents
-    n = len(xs) // 2
-    for w, x in zip(xs[:n], xs[n:]):  # noqa: B905 - halves of one tuple
-        w._g += g * x.data
-    for w, x in zip(xs[:n], xs[n:]):  # noqa: B905 - the same order as dot's rule: ws, then xs
-        x._g += g * w.data
-
-
-def _dot_const_step(node: Value, g: float) -> None:
-    for w, c in zip(node.parents, cast(tuple, node.arg)):  # noqa: B905 - one constant per input
-        w._g += g * c
-
-
-FAST_STEPS: dict[ops.Op, Callable[[Value, float], None]] = {
-    ops.ADD: _add_step,
-    ops.MUL: _mul_step,
-    ops.ADD_CONST: _add_const_step,
-    ops.MUL_CONST: _mul_const_step,
-    ops.POW: _pow_step,
-    ops.EXP: _exp_step,
-    ops.TANH: _tanh_step,
-    ops.SIGMOID: _sigmoid_step,
-    ops.RELU: _relu_step,
-    ops.LEAKY_RELU: _leaky_relu_step,
-    ops.SUM: _sum_step,
-    ops.DOT: _dot_step,
-    ops.DOT_CONST: _dot_const_step,
-}
-
-
-__all__ = [
-    "FAST_STEPS",
-    "Value",
-    "as_floats",
-    "backprop",
-    "dot",
-    "lift",
-    "sum",
-    "sweep_order",
-    "trace_input",
-    "weighted_sum",
-]
+__all__ = ["Value", "as_floats", "dot", "lift", "sum", "trace_input", "weighted_sum"]

@@ -11,8 +11,8 @@ import engine
 import nn
 from demos.networks import seed_network
 from engine import Value
+from engine.backward import sweep_order
 from engine.explaining import walkthrough
-from engine.value import sweep_order
 from tests.conftest import count_calls
 
 viz = pytest.importorskip("engine.viz")

@@ -7,9 +7,9 @@ import pytest
 
 import engine
 from engine import OPS, Value
+from engine.backward import FAST_STEPS, backprop
 from engine.ops import Range
 from engine.testing import gradcheck, gradgradcheck
-from engine.value import FAST_STEPS, backprop
 
 # op name -> [(inputs, parameter)], each point inside the domain and away from kinks.
 SAMPLES = {

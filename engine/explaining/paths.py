@@ -123,7 +123,7 @@ def factors_below(
 ) -> list[Factor]:
     """The factors from `top` down to the nearest labelled nodes towards wrt.
 
-    A backward sweep like `engine.value.backprop`, on named expressions,
+    A backward sweep like `engine.backward.backprop`, on named expressions,
     through unlabelled nodes only: each node is visited once all its uses
     inside the region have passed their share down, and its shares are summed
     then, once (in halves: a node used by n others costs n log n term merges).

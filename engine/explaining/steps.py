@@ -13,7 +13,7 @@
 Forward, the named nodes (the labelled ones, and the output) in topological
 order, each computed from its inputs: ``h1 = σ(w1·x1 + w2·x2 + b1) = σ(−3)
 = 0.04743``. Backward, the named nodes in the order the engine's sweep
-(`engine.value.backprop`) really reaches them, each gradient formed by the
+(`engine.backward.backprop`) really reaches them, each gradient formed by the
 chain rule from its users' gradients: ``∂L/∂h1 = ∂L/∂y_pred · ∂y_pred/∂h1
 = (−0.9526)·0.2494 = −0.2376``. As in `explain`, unlabelled nodes in
 between are folded into the factors (label a node to see it as a step);
@@ -27,10 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from engine.autodiff import gradients
+from engine.backward import sweep_order
 from engine.explaining.paths import Factor, Writer, factors_below
 from engine.explaining.symbolic import Sym, number_text
 from engine.graph import topological_order
-from engine.value import Value, sweep_order
+from engine.value import Value
 
 
 @dataclass(frozen=True, eq=False)
