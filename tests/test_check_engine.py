@@ -114,17 +114,17 @@ def test_the_engines_prints_and_logging_stay_out_of_the_report(tmp_path, capsys)
     assert any("printed" in note for note in report.notes)
 
 
-def test_minimal_expressions_have_no_step_that_misses_the_output(tmp_path):
-    from engine.testing.checker.plans import Plan, Step
+def test_minimal_expressions_have_no_line_that_misses_the_output(tmp_path):
+    from engine.testing.checker.recipes import Line, Recipe
 
-    plan = Plan((1.0, 2.0), (Step(0, (0, 1)), Step(0, (1, 1)), Step(1, (2, 0))))
-    assert plan.reaching() == Plan((1.0, 2.0), (Step(0, (0, 1)), Step(1, (2, 0))))
+    recipe = Recipe((1.0, 2.0), (Line(0, (0, 1)), Line(0, (1, 1)), Line(1, (2, 0))))
+    assert recipe.reaching() == Recipe((1.0, 2.0), (Line(0, (0, 1)), Line(1, (2, 0))))
     for seed in range(3):
         report = check_engine(load("twice", tmp_path), seed=seed)
         for f in defects(report):
             lines = f.expression.split("; ")
             names = [line.split(" = ")[0] for line in lines]
-            for name in names[:-1]:  # every step is read by a later one
+            for name in names[:-1]:  # every line is read by a later one
                 assert any(name in line.split(" = ", 1)[1] for line in lines[names.index(name) + 1 :]), (
                     f.expression
                 )

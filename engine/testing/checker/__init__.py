@@ -9,7 +9,7 @@ right on its own. The steps, a module each:
   forms        every operation as learners write it (a - b, a - c, c - a, a ** n, ...)
   alone        probing, then each op alone on fresh leaves: value and local derivatives
   seed         the first experiment: backward starts from ∂out/∂out = 1
-  plans        an expression both engines build, compared; the shares of a gradient
+  recipes      an expression both engines build, compared; the shares of a gradient
   bookkeeping  targeted experiments over the ops that passed alone: shares, shared nodes, order
   sequences    ... over several backward passes and sizes: reuse, two graphs, depth
   search       random expressions, shrunk, replayed, isolated the same way

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.testing.checker.alone import Use
-from engine.testing.checker.plans import (
+from engine.testing.checker.recipes import (
     ORDER,
     Inconsistent,
-    Plan,
+    Line,
+    Recipe,
     Skip,
-    Step,
     build_reference,
     compare,
     inconsistent,
@@ -68,8 +68,8 @@ class Experiments:
         passed = [p for p in form.points if p not in self.uses[use].refused]
         return passed[0][-1] if passed else form.points[0][-1]
 
-    def step(self, use: int, *args: int) -> Step:
-        return Step(use, args, self.number(use))
+    def line(self, use: int, *args: int) -> Line:
+        return Line(use, args, self.number(use))
 
     def apply(self, use: int, *nodes: Any) -> Any:
         """Use `use` on the engine's nodes, with its number (as a node where the op takes only nodes)."""
@@ -80,10 +80,10 @@ class Experiments:
 
     # -- running one
 
-    def run(self, plan: Plan) -> tuple[Any, list[float], Any]:
+    def run(self, recipe: Recipe) -> tuple[Any, list[float], Any]:
         """chainrule's nodes and gradients, and the engine's outcome (replayed)."""
-        nodes, grads = build_reference(plan, self.uses)
-        return nodes, grads, self.outcome(plan)
+        nodes, grads = build_reference(recipe, self.uses)
+        return nodes, grads, self.outcome(recipe)
 
     def all(self) -> list[Finding]:
         """The experiments on one backward over a fresh graph; after a fault of sharing, the rest
@@ -99,7 +99,7 @@ class Experiments:
 
     def _failure(
         self,
-        plan: Plan,
+        recipe: Recipe,
         outcome: Any,
         cause: str,
         node: int | None = None,
@@ -107,25 +107,25 @@ class Experiments:
         **extra: Any,
     ) -> Finding:
         k = outcome.node if node is None else node
-        inputs = {plan.name(i): x for i, x in enumerate(plan.leaves)}
+        inputs = {recipe.name(i): x for i, x in enumerate(recipe.leaves)}
         expected = outcome.expected
         got = outcome.got
         if node is not None:
-            _, grads = build_reference(plan, self.uses)
+            _, grads = build_reference(recipe, self.uses)
             expected, got = grads[node], outcome.grads[node] if outcome.grads else None
         finding = Finding(
-            outcome.kind or "gradient", None, plan.text(self.uses), inputs, expected, got, cause, **extra
+            outcome.kind or "gradient", None, recipe.text(self.uses), inputs, expected, got, cause, **extra
         )
         if outcome.kind == "error":
             finding.cause = f"{outcome.what}" + (f" ({cause})" if cause else "")
             if outcome.where is not None:
                 finding.location = f"{outcome.where}: {outcome.where.text}"
-        finding.graph = picture(self.engine, plan, self.uses)
+        finding.graph = picture(self.engine, recipe, self.uses)
         if k >= 0 and outcome.kind == "gradient":
-            lines = [shares_text(self.engine, plan, self.uses, k, got)]
+            lines = [shares_text(self.engine, recipe, self.uses, k, got)]
             if through is not None:  # the inner node first: its own gradient, then what it passed down
                 mine = outcome.grads[through] if len(outcome.grads) > through else None
-                lines.insert(0, shares_text(self.engine, plan, self.uses, through, mine))
+                lines.insert(0, shares_text(self.engine, recipe, self.uses, through, mine))
             finding.detail = "\n".join(line for line in lines if line) + (
                 "\n" + finding.detail if finding.detail else ""
             )
@@ -150,29 +150,29 @@ class Experiments:
                 chosen = None
                 for g in self.binary:
                     if use.form.nodes == 2:
-                        inner = Step(f, (0, 1) if position == 0 else (1, 0), self.number(f))
-                        plan = Plan(leaves, (inner, Step(g, (2, 0))))
+                        inner = Line(f, (0, 1) if position == 0 else (1, 0), self.number(f))
+                        recipe = Recipe(leaves, (inner, Line(g, (2, 0))))
                     else:
-                        plan = Plan(leaves[:1], (Step(f, (0,), self.number(f)), Step(g, (1, 0))))
+                        recipe = Recipe(leaves[:1], (Line(f, (0,), self.number(f)), Line(g, (1, 0))))
                     try:
-                        nodes, grads = build_reference(plan, self.uses)
+                        nodes, grads = build_reference(recipe, self.uses)
                     except Skip:
                         continue
-                    parts = shares(plan, self.uses, nodes, grads, 0)
-                    from_f = sum(s for user, _, s in parts if user == len(plan.leaves))
-                    from_g = sum(s for user, _, s in parts if user != len(plan.leaves))
+                    parts = shares(recipe, self.uses, nodes, grads, 0)
+                    from_f = sum(s for user, _, s in parts if user == len(recipe.leaves))
+                    from_g = sum(s for user, _, s in parts if user != len(recipe.leaves))
                     if (
                         _distinct(from_f, from_g)
                         and _distinct(from_f, from_f + from_g)
                         and _distinct(from_g, from_f + from_g)
                     ):
-                        chosen = plan, from_f, from_g
+                        chosen = recipe, from_f, from_g
                         break
                 if chosen is None:
                     continue
                 tested.add(use.method)
-                plan, from_f, from_g = chosen
-                outcome = self.outcome(plan)
+                recipe, from_f, from_g = chosen
+                outcome = self.outcome(recipe)
                 if outcome.kind == "":
                     continue
                 if outcome.kind == "inconsistent":
@@ -181,23 +181,23 @@ class Experiments:
                 if outcome.kind != "gradient" or outcome.node != 0:
                     cause = ""
                     if outcome.kind == "gradient" and outcome.got == 0.0:
-                        cause = never_arrived(plan.name(outcome.node))
-                    other_fault = other_fault or self._failure(plan, outcome, cause)
+                        cause = never_arrived(recipe.name(outcome.node))
+                    other_fault = other_fault or self._failure(recipe, outcome, cause)
                     continue
                 got = outcome.got
                 if self.engine.close(from_f, got):
                     operand = "ab"[position]
                     self.blamed.add((use.form.text, operand))
-                    found.append(self._assign(plan, outcome, use, operand))
+                    found.append(self._assign(recipe, outcome, use, operand))
                 elif other_fault is None:
-                    inner_name = plan.name(len(plan.leaves))
+                    inner_name = recipe.name(len(recipe.leaves))
                     cause = "x0 is used by two ops, and its gradient is not the sum of their shares"
                     if self.engine.close(from_g, got):
                         cause = (
                             f"x0 got the share from out's op but not the one through {inner_name}: "
                             f"{inner_name}'s backward step ran before {inner_name} had its gradient. " + ORDER
                         )
-                    other_fault = self._failure(plan, outcome, cause)
+                    other_fault = self._failure(recipe, outcome, cause)
         if found or other_fault:
             self.sharing_broken = True
         if other_fault is not None and not found:
@@ -235,25 +235,25 @@ class Experiments:
             )
         return [first]
 
-    def first_failure(self, plans: Sequence[Plan]) -> tuple[Plan, list[float], Any] | None:
-        """The first of `plans` the engine gets wrong (chainrule's gradients, its outcome), which
+    def first_failure(self, recipes: Sequence[Recipe]) -> tuple[Recipe, list[float], Any] | None:
+        """The first of `recipes` the engine gets wrong (chainrule's gradients, its outcome), which
         marks sharing and the walk as broken; None when it gets them all right."""
-        for plan in plans:
+        for recipe in recipes:
             try:
-                _, grads, outcome = self.run(plan)
+                _, grads, outcome = self.run(recipe)
             except Skip:
                 continue
             if outcome.kind != "":
                 self.sharing_broken = self.walk_broken = True
-                return plan, grads, outcome
+                return recipe, grads, outcome
         return None
 
-    def right_once(self, plan: Plan) -> bool:
-        """Whether the engine gets `plan` right, built afresh each of a few times: the control
+    def right_once(self, recipe: Recipe) -> bool:
+        """Whether the engine gets `recipe` right, built afresh each of a few times: the control
         for an experiment of several backward passes, which can only blame what the graph
         alone gets right."""
         try:
-            return self.outcome(plan).kind == ""
+            return self.outcome(recipe).kind == ""
         except Skip:
             return False
 
@@ -261,19 +261,19 @@ class Experiments:
         """Two one-node ops for a chain (the same one twice when there is only one)."""
         return self.unary[0], self.unary[1] if len(self.unary) > 1 else self.unary[0]
 
-    def outcome(self, plan: Plan, replays: int = 4) -> Any:
-        """The engine's outcome on `plan`, replayed: a result that changes is a finding of its own."""
-        outcomes = [compare(self.engine, plan, self.uses) for _ in range(replays)]
+    def outcome(self, recipe: Recipe, replays: int = 4) -> Any:
+        """The engine's outcome on `recipe`, replayed: a result that changes is a finding of its own."""
+        outcomes = [compare(self.engine, recipe, self.uses) for _ in range(replays)]
         if len({o.signature for o in outcomes}) > 1:
-            return Inconsistent(inconsistent(plan, self.uses, outcomes))
+            return Inconsistent(inconsistent(recipe, self.uses, outcomes))
         return outcomes[0]
 
-    def _assign(self, plan: Plan, outcome: Any, use: Use, operand: str) -> Finding:
+    def _assign(self, recipe: Recipe, outcome: Any, use: Use, operand: str) -> Finding:
         method = getattr(self.engine.cls, use.method, None) if not use.named else None
         name = _parameter(method, 0 if operand == "a" else 1) or ("self" if operand == "a" else "other")
         where, shown = listing(method, use.method) if method is not None else (None, "")
         finding = self._failure(
-            plan,
+            recipe,
             outcome,
             f"x0 is used by two ops and keeps only the share from your {use.written} (as {operand}): "
             f"its backward step sets {name}.{self.engine.grad_name} with = where += belongs, "
@@ -289,9 +289,9 @@ class Experiments:
         """out = F(x, x): one op, one node as both operands; both shares must add up."""
         for f in self.binary:
             use = self.uses[f]
-            plan = Plan((X,), (Step(f, (0, 0)),))
+            recipe = Recipe((X,), (Line(f, (0, 0)),))
             try:
-                nodes, grads, outcome = self.run(plan)
+                nodes, grads, outcome = self.run(recipe)
             except Skip:
                 continue
             if outcome.kind == "":
@@ -299,14 +299,14 @@ class Experiments:
             self.sharing_broken = True
             if outcome.kind == "inconsistent":
                 return [outcome.finding]
-            parts = shares(plan, self.uses, nodes, grads, 0)
+            parts = shares(recipe, self.uses, nodes, grads, 0)
             if outcome.kind == "gradient" and len(parts) == 2 and _distinct(parts[0][2], parts[1][2]):
                 kept = [p for _, p, s in parts if self.engine.close(s, outcome.got)]
                 if kept:
                     operand = "ab"[kept[0]]
                     if (use.form.text, operand) in self.blamed:
                         return []
-                    finding = self._assign(plan, outcome, use, operand)
+                    finding = self._assign(recipe, outcome, use, operand)
                     finding.cause = (
                         f"x0 is both operands of your {use.written} and keeps only one share (as {operand}): "
                         f"its backward step sets a gradient with = where += belongs"
@@ -314,7 +314,7 @@ class Experiments:
                     return [finding]
             return [
                 self._failure(
-                    plan,
+                    recipe,
                     outcome,
                     f"x0 is both operands of your {use.written}, and its gradient is not the sum of both "
                     "shares",
@@ -328,21 +328,21 @@ class Experiments:
             return []
         g, (u, v) = self.binary[0], self.pair()
         add = next((i for i in self.binary if self.uses[i].form.text == "a + b"), g)
-        plans = [
-            Plan((X,), (self.step(u, 0), self.step(v, 1), Step(g, (2, 1)))),
-            Plan((X,), (self.step(u, 0), Step(add, (1, 1)), Step(add, (2, 1)))),
+        recipes = [
+            Recipe((X,), (self.line(u, 0), self.line(v, 1), Line(g, (2, 1)))),
+            Recipe((X,), (self.line(u, 0), Line(add, (1, 1)), Line(add, (2, 1)))),
         ]
-        failed = self.first_failure(plans)
+        failed = self.first_failure(recipes)
         if failed is None:
             return []
-        plan, grads, outcome = failed
+        recipe, grads, outcome = failed
         if outcome.kind == "inconsistent":
             return [outcome.finding]
-        return [self._failure(plan, outcome, self._inner_cause(plan, grads, outcome), through=1)]
+        return [self._failure(recipe, outcome, self._inner_cause(recipe, grads, outcome), through=1)]
 
-    def _inner_cause(self, plan: Plan, grads: list[float], outcome: Any) -> str:
+    def _inner_cause(self, recipe: Recipe, grads: list[float], outcome: Any) -> str:
         """Why x0 is wrong below y1, a node with several users, when y1's own gradient is right."""
-        users = len(plan.users()[1])
+        users = len(recipe.users()[1])
         mine = outcome.grads[1] if len(outcome.grads) > 1 else None
         if (
             outcome.kind != "gradient"
@@ -370,13 +370,13 @@ class Experiments:
         if not self.unary:
             return []
         g, (u, v) = self.binary[0], self.pair()
-        chain = (self.step(u, 0), self.step(v, 1), self.step(v, 2), self.step(v, 3))
+        chain = (self.line(u, 0), self.line(v, 1), self.line(v, 2), self.line(v, 3))
         failed = self.first_failure(
-            [Plan((X,), (*chain, Step(g, (4, 1)))), Plan((X,), (*chain, Step(g, (1, 4))))]
+            [Recipe((X,), (*chain, Line(g, (4, 1)))), Recipe((X,), (*chain, Line(g, (1, 4))))]
         )
         if failed is None:
             return []
-        plan, _, outcome = failed
+        recipe, _, outcome = failed
         if outcome.kind == "inconsistent":
             return [outcome.finding]
         cause = "the gradient of y1 (used by the chain above it and by out) is wrong"
@@ -385,7 +385,7 @@ class Experiments:
                 "y1's backward step ran before the chain above it had passed its share down: backward "
                 "must visit a node only after every node that uses it (reverse topological order)"
             )
-        return [self._failure(plan, outcome, cause, node=0, through=1)]
+        return [self._failure(recipe, outcome, cause, node=0, through=1)]
 
 
 def _method(finding: Finding, uses: Sequence[Use]) -> Any:

@@ -4,7 +4,7 @@ Random expressions over the ops that passed alone are compared in both
 engines; hypothesis shrinks the first failure, the steps that do not reach the
 output are dropped, and the expression is replayed to see whether the engine
 gives the same numbers every run. Then the same isolation as before anything
-is blamed: each step's op alone at the inputs it had there (an op wrong only
+is blamed: each line's op alone at the inputs it had there (an op wrong only
 at these points is that op's fault), and only when every op is right alone,
 backward's bookkeeping; a shared-node fault only where a node has two users.
 """
@@ -18,11 +18,11 @@ from typing import Any
 
 from engine.testing.checker.alone import Use, check_alone
 from engine.testing.checker.bookkeeping import Experiments
-from engine.testing.checker.plans import (
+from engine.testing.checker.recipes import (
+    Line,
     Outcome,
-    Plan,
+    Recipe,
     Skip,
-    Step,
     build_reference,
     compare,
     inconsistent,
@@ -63,47 +63,47 @@ class Search:
             pool = [i for i in range(len(self.uses)) if i not in blocked]
             if not pool or time.perf_counter() > self.deadline or self.max_examples <= 0:
                 break
-            plan = self.find(pool, trees=self.experiments.sharing_broken)
-            if plan is None:
+            recipe = self.find(pool, trees=self.experiments.sharing_broken)
+            if recipe is None:
                 break
-            finding, blame = self.isolate(plan)
+            finding, blame = self.isolate(recipe)
             if blame is None and self.experiments.walk_broken:
                 break  # the walk's fault, already reported by an experiment, shows on any graph
             found.append(finding)
             if blame is not None:
                 blocked.add(blame)
-            elif not self.experiments.sharing_broken and _shared(plan):
+            elif not self.experiments.sharing_broken and _shared(recipe):
                 self.experiments.sharing_broken = True  # go on with what can still be trusted: trees
             else:
                 break
         return found
 
-    # -- finding a failing plan
+    # -- finding a failing recipe
 
-    def fails(self, plan: Plan) -> bool:
+    def fails(self, recipe: Recipe) -> bool:
         if time.perf_counter() > self.deadline:
             raise OutOfTime
         self.examples += 1
         try:
-            return compare(self.engine, plan, self.uses).kind != ""
+            return compare(self.engine, recipe, self.uses).kind != ""
         except Skip:
             return False
 
-    def find(self, pool: list[int], trees: bool) -> Plan | None:
+    def find(self, pool: list[int], trees: bool) -> Recipe | None:
         from hypothesis import HealthCheck, Phase, Verbosity, find, settings
         from hypothesis import strategies as st
 
-        smallest: list[Plan] = []
+        smallest: list[Recipe] = []
 
-        def condition(plan: Plan) -> bool:
-            failed = self.fails(plan)
-            if failed and (not smallest or plan.size() < smallest[0].size()):
-                smallest[:] = [plan]
+        def condition(recipe: Recipe) -> bool:
+            failed = self.fails(recipe)
+            if failed and (not smallest or recipe.size() < smallest[0].size()):
+                smallest[:] = [recipe]
             return failed
 
         try:
             return find(
-                self.plans(st, pool, trees),
+                self.recipes(st, pool, trees),
                 condition,
                 settings=settings(  # every field that matters set here: no profile of the caller's (CI's
                     max_examples=self.max_examples,  # derandomize) changes a run
@@ -119,7 +119,7 @@ class Search:
         except (Exception, OutOfTime):  # no example, a flaky engine, the time spent: keep the smallest seen
             return smallest[0] if smallest else None
 
-    def plans(self, st: Any, pool: list[int], trees: bool) -> Any:
+    def recipes(self, st: Any, pool: list[int], trees: bool) -> Any:
         leaf = (
             st.floats(-2.0, 2.0, allow_nan=False).map(lambda x: round(x, 3)).filter(lambda x: abs(x) > 0.05)
         )
@@ -129,14 +129,14 @@ class Search:
         }
 
         @st.composite
-        def plans(draw: Any) -> Plan:
+        def recipes(draw: Any) -> Recipe:
             leaves = tuple(draw(st.lists(leaf, min_size=2 if trees else 1, max_size=3)))
-            steps: list[Step] = []
+            lines: list[Line] = []
             unused = list(range(len(leaves)))
             for _ in range(draw(st.integers(1, 5))):
                 i = draw(st.sampled_from(pool))
                 use = self.uses[i]
-                available = len(leaves) + len(steps)
+                available = len(leaves) + len(lines)
                 if trees:
                     if len(unused) < use.form.nodes:
                         continue
@@ -147,29 +147,29 @@ class Search:
                 number = draw(st.sampled_from(numbers[i])) if use.form.number and numbers[i] else None
                 if use.form.number and number is None:
                     continue
-                steps.append(Step(i, args, number))
+                lines.append(Line(i, args, number))
                 unused.append(available)
-            if not steps:
+            if not lines:
                 use = self.uses[pool[0]]
                 args = (0, 1)[: use.form.nodes] if trees else (0,) * use.form.nodes
-                steps.append(Step(pool[0], args, _first_number(use)))
-            return Plan(leaves, tuple(steps))
+                lines.append(Line(pool[0], args, _first_number(use)))
+            return Recipe(leaves, tuple(lines))
 
-        return plans()
+        return recipes()
 
     # -- isolating the fault
 
-    def isolate(self, plan: Plan) -> tuple[Finding, int | None]:
-        """The finding for a failing plan, and the op blamed (its index in uses), if one is."""
-        reaching = plan.reaching()
-        if reaching != plan and self._outcome(reaching).kind != "":
-            plan = reaching
-        outcomes = [self._outcome(plan) for _ in range(REPLAYS)]
+    def isolate(self, recipe: Recipe) -> tuple[Finding, int | None]:
+        """The finding for a failing recipe, and the op blamed (its index in uses), if one is."""
+        reaching = recipe.reaching()
+        if reaching != recipe and self._outcome(reaching).kind != "":
+            recipe = reaching
+        outcomes = [self._outcome(recipe) for _ in range(REPLAYS)]
         if len({o.signature for o in outcomes}) > 1:
-            return self.inconsistent(plan, outcomes), None
+            return self.inconsistent(recipe, outcomes), None
         outcome = outcomes[0]
         if outcome.kind == "":  # it failed in the search, and not in any replay since
-            finding = self.inconsistent(plan, outcomes)
+            finding = self.inconsistent(recipe, outcomes)
             finding.cause = (
                 f"results change from run to run: this expression failed once in the search and gave the "
                 f"right numbers in {REPLAYS} runs since. Something in backward depends on more than the "
@@ -177,42 +177,42 @@ class Search:
             )
             return finding, None
         # each op alone at the inputs it had here
-        steps = range(len(plan.steps)) if outcome.step < 0 else [outcome.step]
-        nodes, _ = build_reference(plan, self.uses)
-        for k in steps:
-            step = plan.steps[k]
-            point = tuple(nodes[a].data for a in step.args) + (
-                (step.number,) if step.number is not None else ()
+        suspects = range(len(recipe.lines)) if outcome.line < 0 else [outcome.line]
+        nodes, _ = build_reference(recipe, self.uses)
+        for k in suspects:
+            line = recipe.lines[k]
+            point = tuple(nodes[a].data for a in line.args) + (
+                (line.number,) if line.number is not None else ()
             )
-            failures, _ = check_alone(self.engine, self.uses[step.use], [point])
+            failures, _ = check_alone(self.engine, self.uses[line.use], [point])
             if failures:
                 finding = failures[0]
                 finding.detail = (finding.detail + "\n" if finding.detail else "") + (
-                    f"found in: {plan.text(self.uses)}  (with "
-                    + ", ".join(f"{plan.name(i)} = {x}" for i, x in enumerate(plan.leaves))
+                    f"found in: {recipe.text(self.uses)}  (with "
+                    + ", ".join(f"{recipe.name(i)} = {x}" for i, x in enumerate(recipe.leaves))
                     + ")"
                 )
-                return finding, step.use
-        return self.bookkeeping(plan, outcome), None
+                return finding, line.use
+        return self.bookkeeping(recipe, outcome), None
 
-    def _outcome(self, plan: Plan) -> Outcome:
+    def _outcome(self, recipe: Recipe) -> Outcome:
         try:
-            return compare(self.engine, plan, self.uses)
+            return compare(self.engine, recipe, self.uses)
         except Skip:
             return Outcome("")
         except Timeout:
             return Outcome("error", what="did not return")
 
-    def inconsistent(self, plan: Plan, outcomes: list[Outcome]) -> Finding:
-        return inconsistent(plan, self.uses, outcomes)
+    def inconsistent(self, recipe: Recipe, outcomes: list[Outcome]) -> Finding:
+        return inconsistent(recipe, self.uses, outcomes)
 
-    def bookkeeping(self, plan: Plan, outcome: Outcome) -> Finding:
+    def bookkeeping(self, recipe: Recipe, outcome: Outcome) -> Finding:
         """Every op is right alone: the fault is in how backward walks and adds up."""
-        inputs = {plan.name(i): x for i, x in enumerate(plan.leaves)}
-        text = plan.text(self.uses)
+        inputs = {recipe.name(i): x for i, x in enumerate(recipe.leaves)}
+        text = recipe.text(self.uses)
         if outcome.kind in ("error", "forward"):
             cause = outcome.what or (
-                f"{plan.name(outcome.node)} has another value here than its op gives alone at the same "
+                f"{recipe.name(outcome.node)} has another value here than its op gives alone at the same "
                 "inputs: something changed a number between the ops (an op that writes to its inputs?)"
             )
             finding = Finding(outcome.kind, None, text, inputs, outcome.expected, outcome.got, cause)
@@ -220,14 +220,14 @@ class Search:
                 finding.location = f"{outcome.where}: {outcome.where.text}"
             return finding
         k = outcome.node
-        nodes, grads = build_reference(plan, self.uses)
-        users = plan.users().get(k, [])
-        parts = shares(plan, self.uses, nodes, grads, k)
+        nodes, grads = build_reference(recipe, self.uses)
+        users = recipe.users().get(k, [])
+        parts = shares(recipe, self.uses, nodes, grads, k)
         got, expected = outcome.got, outcome.expected
-        name = plan.name(k)
+        name = recipe.name(k)
         if got == 0.0 and expected != 0.0:
             cause = never_arrived(name)
-        elif not _shared(plan):
+        elif not _shared(recipe):
             cause = (
                 f"every op here is right on its own and no node is used twice, yet ∂out/∂{name} is wrong: "
                 "look at how backward walks the graph and passes gradients on"
@@ -257,13 +257,13 @@ class Search:
         else:
             cause = f"every op here is right on its own, yet ∂out/∂{name} is wrong"
         finding = Finding("gradient", None, text, inputs, expected, got, cause)
-        finding.detail = shares_text(self.engine, plan, self.uses, k, got)
-        finding.graph = picture(self.engine, plan, self.uses)
+        finding.detail = shares_text(self.engine, recipe, self.uses, k, got)
+        finding.graph = picture(self.engine, recipe, self.uses)
         return finding
 
 
-def _shared(plan: Plan) -> bool:
-    return any(len(u) > 1 for u in plan.users().values())
+def _shared(recipe: Recipe) -> bool:
+    return any(len(u) > 1 for u in recipe.users().values())
 
 
 def _first_number(use: Use) -> float | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.testing.checker.alone import CALL_SECONDS
 from engine.testing.checker.bookkeeping import Experiments, W, X
-from engine.testing.checker.plans import Plan, Skip, Step, build_reference
+from engine.testing.checker.recipes import Line, Recipe, Skip, build_reference
 from engine.testing.checker.report import Finding
 from engine.testing.checker.target import Timeout, limited, raised
 
@@ -65,14 +65,14 @@ def reuse_after_zeroing(ex: Experiments) -> list[Finding]:
     if not ex.unary or not ex.clean():
         return []
     g, (u, v) = ex.clean()[0], ex.pair()
-    plan = Plan((X,), (ex.step(u, 0), ex.step(v, 1)))
+    recipe = Recipe((X,), (ex.line(u, 0), ex.line(v, 1)))
     try:
-        _, grads = build_reference(plan, ex.uses)
-        first = Plan((X, W), (ex.step(u, 0), Step(g, (2, 1))))
+        _, grads = build_reference(recipe, ex.uses)
+        first = Recipe((X, W), (ex.line(u, 0), Line(g, (2, 1))))
         _, first_grads = build_reference(first, ex.uses)
     except Skip:
         return []
-    if not (ex.right_once(plan) and ex.right_once(first)):
+    if not (ex.right_once(recipe) and ex.right_once(first)):
         return []  # wrong on a fresh graph already: the walk's fault, reported by an experiment
     engine = ex.engine
 
@@ -88,10 +88,10 @@ def reuse_after_zeroing(ex: Experiments) -> list[Finding]:
 
     text = "; ".join(
         [
-            plan.text(ex.uses).split("; ")[0],
-            f"backward of {first.written(ex.uses, first.steps[1]).replace('x1', 'w')}",
+            recipe.text(ex.uses).split("; ")[0],
+            f"backward of {first.written(ex.uses, first.lines[1]).replace('x1', 'w')}",
             "every gradient zeroed",
-            f"backward of {plan.written(ex.uses, plan.steps[1])}",
+            f"backward of {recipe.written(ex.uses, recipe.lines[1])}",
         ]
     )
 
@@ -119,12 +119,12 @@ def two_graphs(ex: Experiments) -> list[Finding]:
     if not ex.clean():
         return []
     g = ex.clean()[0]
-    plan = Plan((X, W), (Step(g, (0, 1)),))
+    recipe = Recipe((X, W), (Line(g, (0, 1)),))
     try:
-        _, grads = build_reference(plan, ex.uses)
+        _, grads = build_reference(recipe, ex.uses)
     except Skip:
         return []
-    if not ex.right_once(plan):
+    if not ex.right_once(recipe):
         return []
     engine = ex.engine
 
@@ -139,7 +139,7 @@ def two_graphs(ex: Experiments) -> list[Finding]:
             return "gradients over two graphs do not add up: backward resets the leaves' gradients"
         return "gradients over two graphs without zeroing do not add up, as they do in PyTorch and micrograd"
 
-    written = plan.written(ex.uses, plan.steps[0]).replace("x1", "w")
+    written = recipe.written(ex.uses, recipe.lines[0]).replace("x1", "w")
     text = f"out = {written}, built and back-propagated twice"
     return _sequence(ex, 2 * grads[0], text, cause, run)
 
@@ -150,12 +150,12 @@ def backward_twice(ex: Experiments) -> list[Finding]:
     if ex.engine.walked or not ex.clean():
         return []  # the walk is the checker's, so is what a second one does
     g = ex.clean()[0]
-    plan = Plan((X, W), (Step(g, (0, 1)), Step(g, (2, 0))))
+    recipe = Recipe((X, W), (Line(g, (0, 1)), Line(g, (2, 0))))
     try:
-        _, grads = build_reference(plan, ex.uses)
+        _, grads = build_reference(recipe, ex.uses)
     except Skip:
         return []
-    if not ex.right_once(plan):
+    if not ex.right_once(recipe):
         return []
     engine = ex.engine
     try:
@@ -179,7 +179,7 @@ def backward_twice(ex: Experiments) -> list[Finding]:
         Finding(
             "semantics",
             None,
-            plan.text(ex.uses).replace("x1", "w") + "; out.backward(); out.backward()",
+            recipe.text(ex.uses).replace("x1", "w") + "; out.backward(); out.backward()",
             {"x0": X, "w": W},
             2 * grads[0],
             got,

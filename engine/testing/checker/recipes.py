@@ -1,5 +1,5 @@
-"""An expression as a plan both engines build: leaves, then steps of the learner's
-forms over earlier nodes. One plan is built in chainrule and in the learner's
+"""An expression as a recipe both engines build: leaves, then lines of the learner's
+forms over earlier nodes. One recipe is built in chainrule and in the learner's
 engine, and every value and gradient compared."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from engine.value import Value
 
 
 @dataclass(frozen=True)
-class Step:
+class Line:
     """out_k = uses[use](nodes[args...][, number])."""
 
     use: int
@@ -27,25 +27,25 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Plan:
+class Recipe:
     leaves: tuple[float, ...]
-    steps: tuple[Step, ...]
+    lines: tuple[Line, ...]
 
     def name(self, k: int) -> str:
         n = len(self.leaves)
-        return f"x{k}" if k < n else ("out" if k == n + len(self.steps) - 1 else f"y{k - n + 1}")
+        return f"x{k}" if k < n else ("out" if k == n + len(self.lines) - 1 else f"y{k - n + 1}")
 
     def text(self, uses: Sequence[Use]) -> str:
         lines = []
-        for k, step in enumerate(self.steps):
-            lines.append(f"{self.name(len(self.leaves) + k)} = {self.written(uses, step)}")
+        for k, line in enumerate(self.lines):
+            lines.append(f"{self.name(len(self.leaves) + k)} = {self.written(uses, line)}")
         return "; ".join(lines)
 
-    def written(self, uses: Sequence[Use], step: Step) -> str:
-        use = uses[step.use]
-        names = {"a": self.name(step.args[0]), "b": self.name(step.args[1]) if len(step.args) > 1 else ""}
-        if step.number is not None:
-            names["c"] = names["n"] = _number(step.number)
+    def written(self, uses: Sequence[Use], line: Line) -> str:
+        use = uses[line.use]
+        names = {"a": self.name(line.args[0]), "b": self.name(line.args[1]) if len(line.args) > 1 else ""}
+        if line.number is not None:
+            names["c"] = names["n"] = _number(line.number)
         text = use.written
         for letter in ("a", "b", "c", "n"):
             if letter in names:
@@ -55,29 +55,29 @@ class Plan:
     def users(self) -> dict[int, list[tuple[int, int]]]:
         """node → [(the node using it, at which operand)]."""
         found: dict[int, list[tuple[int, int]]] = {}
-        for k, step in enumerate(self.steps):
-            for p, a in enumerate(step.args):
+        for k, line in enumerate(self.lines):
+            for p, a in enumerate(line.args):
                 found.setdefault(a, []).append((len(self.leaves) + k, p))
         return found
 
-    def reaching(self) -> Plan:
-        """The plan without the steps that do not reach the output."""
+    def reaching(self) -> Recipe:
+        """The recipe without the lines that do not reach the output."""
         n = len(self.leaves)
-        needed = {n + len(self.steps) - 1}
-        for k in range(len(self.steps) - 1, -1, -1):
+        needed = {n + len(self.lines) - 1}
+        for k in range(len(self.lines) - 1, -1, -1):
             if n + k in needed:
-                needed.update(self.steps[k].args)
-        keep = [k for k in range(len(self.steps)) if n + k in needed]
+                needed.update(self.lines[k].args)
+        keep = [k for k in range(len(self.lines)) if n + k in needed]
         renumber = {i: i for i in range(n)}
-        steps = []
+        kept = []
         for new, k in enumerate(keep):
-            step = self.steps[k]
-            steps.append(Step(step.use, tuple(renumber[a] for a in step.args), step.number))
+            line = self.lines[k]
+            kept.append(Line(line.use, tuple(renumber[a] for a in line.args), line.number))
             renumber[n + k] = n + new
-        return Plan(self.leaves, tuple(steps))
+        return Recipe(self.leaves, tuple(kept))
 
     def size(self) -> tuple[int, int]:
-        return (len(self.steps), len(self.leaves))
+        return (len(self.lines), len(self.leaves))
 
 
 def _replace(text: str, letter: str, name: str) -> str:
@@ -105,15 +105,15 @@ class Skip(Exception):
     """chainrule itself has no number here (outside a domain, at a kink, overflowing)."""
 
 
-def build_reference(plan: Plan, uses: Sequence[Use]) -> tuple[list[Value], list[float]]:
-    """The plan in chainrule, labelled as the expression names its nodes, and ∂out/∂node for each."""
-    nodes = [Value(x, label=plan.name(i)) for i, x in enumerate(plan.leaves)]
+def build_reference(recipe: Recipe, uses: Sequence[Use]) -> tuple[list[Value], list[float]]:
+    """The recipe in chainrule, labelled as the expression names its nodes, and ∂out/∂node for each."""
+    nodes = [Value(x, label=recipe.name(i)) for i, x in enumerate(recipe.leaves)]
     try:
-        for step in plan.steps:
-            form = uses[step.use].form
-            args: list[Any] = [nodes[a] for a in step.args]
-            if step.number is not None:
-                args.append(step.number)
+        for line in recipe.lines:
+            form = uses[line.use].form
+            args: list[Any] = [nodes[a] for a in line.args]
+            if line.number is not None:
+                args.append(line.number)
             if form.op == "relu" and abs(args[0].data) < 1e-6:
                 raise Skip  # a kink: any subgradient is right
             if form.text == "a ** b" and args[0].data < 1e-6:
@@ -122,11 +122,11 @@ def build_reference(plan: Plan, uses: Sequence[Use]) -> tuple[list[Value], list[
                 raise Skip  # the lecture's tanh, (e²ˣ − 1)/(e²ˣ + 1), overflows out there
             node = form.call(form.methods[0], *args)
             point = tuple(a.data for a in args[: form.nodes]) + (
-                (step.number,) if step.number is not None else ()
+                (line.number,) if line.number is not None else ()
             )
             if not all(math.isfinite(d) for d in reference(form, point)[1]):
                 raise Skip  # the op has no derivative here (0 ** 0.5): outside its domain, used or not
-            node.label = plan.name(len(nodes))
+            node.label = recipe.name(len(nodes))
             nodes.append(node)
             if not abs(node.data) < 1e6:
                 raise Skip
@@ -140,10 +140,10 @@ def build_reference(plan: Plan, uses: Sequence[Use]) -> tuple[list[Value], list[
 
 @dataclass
 class Outcome:
-    """One plan compared: kind "" when it agrees, else forward, gradient, error."""
+    """One recipe compared: kind "" when it agrees, else forward, gradient, error."""
 
     kind: str
-    step: int = -1  # the step whose value or call is wrong
+    line: int = -1  # the line whose value or call is wrong
     node: int = -1  # the node whose gradient is first wrong, in backward order
     expected: Any = None
     got: Any = None
@@ -154,35 +154,35 @@ class Outcome:
 
     @property
     def signature(self) -> tuple[Any, ...]:
-        return (self.kind, self.step, self.node, _round(self.got), self.what)
+        return (self.kind, self.line, self.node, _round(self.got), self.what)
 
 
 def _round(x: Any) -> Any:
     return round(x, 9) if isinstance(x, float) else x
 
 
-def build(engine: Engine, plan: Plan, uses: Sequence[Use]) -> list[Any]:
-    """The plan's nodes in the learner's engine."""
-    nodes = [engine.make(x) for x in plan.leaves]
-    for step in plan.steps:
-        use = uses[step.use]
-        args = [nodes[a] for a in step.args]
-        if step.number is not None:
-            args.append(engine.constant(step.number) if use.wrap else step.number)
+def build(engine: Engine, recipe: Recipe, uses: Sequence[Use]) -> list[Any]:
+    """The recipe's nodes in the learner's engine."""
+    nodes = [engine.make(x) for x in recipe.leaves]
+    for line in recipe.lines:
+        use = uses[line.use]
+        args = [nodes[a] for a in line.args]
+        if line.number is not None:
+            args.append(engine.constant(line.number) if use.wrap else line.number)
         nodes.append(limited(CALL_SECONDS, partial(use.call, *args)))
     return nodes
 
 
-def compare(engine: Engine, plan: Plan, uses: Sequence[Use], seconds: float = CALL_SECONDS) -> Outcome:
-    """Build the plan in both engines; the first value, then the gradient, that differs."""
-    nodes, grads = build_reference(plan, uses)
-    n = len(plan.leaves)
-    built = [engine.make(x) for x in plan.leaves]
-    for k, step in enumerate(plan.steps):
-        use = uses[step.use]
-        args = [built[a] for a in step.args]
-        if step.number is not None:
-            args.append(engine.constant(step.number) if use.wrap else step.number)
+def compare(engine: Engine, recipe: Recipe, uses: Sequence[Use], seconds: float = CALL_SECONDS) -> Outcome:
+    """Build the recipe in both engines; the first value, then the gradient, that differs."""
+    nodes, grads = build_reference(recipe, uses)
+    n = len(recipe.leaves)
+    built = [engine.make(x) for x in recipe.leaves]
+    for k, line in enumerate(recipe.lines):
+        use = uses[line.use]
+        args = [built[a] for a in line.args]
+        if line.number is not None:
+            args.append(engine.constant(line.number) if use.wrap else line.number)
         try:
             node = limited(seconds, partial(use.call, *args))
             got = engine.data(node)
@@ -214,26 +214,26 @@ def compare(engine: Engine, plan: Plan, uses: Sequence[Use], seconds: float = CA
 
 
 def shares(
-    plan: Plan, uses: Sequence[Use], nodes: list[Value], grads: list[float], node: int
+    recipe: Recipe, uses: Sequence[Use], nodes: list[Value], grads: list[float], node: int
 ) -> list[tuple[int, int, float]]:
-    """What each use of `node` passes down to it, by chainrule (the plan's `nodes` and `grads`
+    """What each use of `node` passes down to it, by chainrule (the recipe's `nodes` and `grads`
     from build_reference): (user, operand, share)."""
     found = []
-    for user, position in plan.users().get(node, []):
-        step = plan.steps[user - len(plan.leaves)]
-        form = uses[step.use].form
-        point = tuple(nodes[a].data for a in step.args) + ((step.number,) if step.number is not None else ())
+    for user, position in recipe.users().get(node, []):
+        line = recipe.lines[user - len(recipe.leaves)]
+        form = uses[line.use].form
+        point = tuple(nodes[a].data for a in line.args) + ((line.number,) if line.number is not None else ())
         _, partials = reference(form, point)
         found.append((user, position, grads[user] * partials[position]))
     return found
 
 
-def picture(engine: Engine, plan: Plan, uses: Sequence[Use]) -> list[tuple[Any, float | None]]:
-    """The plan in chainrule with its gradients, beside the engine's gradient of each node (for draw())."""
-    nodes, _ = build_reference(plan, uses)
+def picture(engine: Engine, recipe: Recipe, uses: Sequence[Use]) -> list[tuple[Any, float | None]]:
+    """The recipe in chainrule with its gradients, beside the engine's gradient of each node (for draw())."""
+    nodes, _ = build_reference(recipe, uses)
     nodes[-1].backward()
     try:
-        theirs = build(engine, plan, uses)
+        theirs = build(engine, recipe, uses)
         limited(CALL_SECONDS, lambda: engine.backward(theirs[-1]))
         got = [engine.grad(n) for n in theirs]
     except (Exception, Timeout):
@@ -241,14 +241,14 @@ def picture(engine: Engine, plan: Plan, uses: Sequence[Use]) -> list[tuple[Any, 
     return list(zip(nodes, got, strict=True))
 
 
-def shares_text(engine: Engine, plan: Plan, uses: Sequence[Use], k: int, got: Any) -> str:
+def shares_text(engine: Engine, recipe: Recipe, uses: Sequence[Use], k: int, got: Any) -> str:
     """∂out/∂node as the sum of what each user passes down, by chainrule, beside the engine's."""
-    nodes, grads = build_reference(plan, uses)
-    parts = shares(plan, uses, nodes, grads, k)
+    nodes, grads = build_reference(recipe, uses)
+    parts = shares(recipe, uses, nodes, grads, k)
     if not parts:
         return ""
     terms = " ".join(
-        ("" if i == 0 else ("− " if s < 0 else "+ ")) + f"{abs(s) if i else s:.6g} (from {plan.name(user)})"
+        ("" if i == 0 else ("− " if s < 0 else "+ ")) + f"{abs(s) if i else s:.6g} (from {recipe.name(user)})"
         for i, (user, _, s) in enumerate(parts)
     )
     mine = (
@@ -256,7 +256,7 @@ def shares_text(engine: Engine, plan: Plan, uses: Sequence[Use], k: int, got: An
         if got is None
         else f"; yours is {got:.6g}" + (" ✓" if engine.close(grads[k], got) else " ✗")
     )
-    return f"∂out/∂{plan.name(k)} = {terms} = {grads[k]:.6g}{mine}"
+    return f"∂out/∂{recipe.name(k)} = {terms} = {grads[k]:.6g}{mine}"
 
 
 class Inconsistent:
@@ -268,7 +268,7 @@ class Inconsistent:
         self.finding = finding
 
 
-def inconsistent(plan: Plan, uses: Sequence[Use], outcomes: list[Any]) -> Finding:
+def inconsistent(recipe: Recipe, uses: Sequence[Use], outcomes: list[Any]) -> Finding:
     """The same expression, built afresh, gave different numbers: two runs shown."""
     seen: dict[Any, Any] = {}
     for o in outcomes:
@@ -278,7 +278,7 @@ def inconsistent(plan: Plan, uses: Sequence[Use], outcomes: list[Any]) -> Findin
     def described(o: Any) -> str:
         if o.kind == "":
             return "every gradient right"
-        at = plan.name(o.node) if o.node >= 0 else ""
+        at = recipe.name(o.node) if o.node >= 0 else ""
         got = "" if o.got is None else f" = {o.got:.6g}"
         expected = "" if o.expected is None else f" (should be {o.expected:.6g})"
         return f"{o.kind} of {at}{got}{expected}" if at else o.what or o.kind
@@ -286,8 +286,8 @@ def inconsistent(plan: Plan, uses: Sequence[Use], outcomes: list[Any]) -> Findin
     return Finding(
         "gradient",
         None,
-        plan.text(uses),
-        {plan.name(i): x for i, x in enumerate(plan.leaves)},
+        recipe.text(uses),
+        {recipe.name(i): x for i, x in enumerate(recipe.leaves)},
         cause=(
             f"results change from run to run: the same expression, built afresh, gave {described(runs[0])} "
             f"in one run and {described(runs[-1])} in another. Something in backward depends on more than "
@@ -313,10 +313,10 @@ def never_arrived(name: str) -> str:
 __all__ = [
     "ORDER",
     "Inconsistent",
+    "Line",
     "Outcome",
-    "Plan",
+    "Recipe",
     "Skip",
-    "Step",
     "build",
     "build_reference",
     "compare",
