@@ -109,10 +109,10 @@ def hand_out(order: list[Node], leaves: list[Node], into: dict[Any, Any] | None)
 # under detect_anomaly() every share is checked; with create_graph the rules run
 # on the Values themselves, so each derivative is a Value with a graph of its own.
 
-Step = Callable[[Node, Any], None]
+ChainRuleStep = Callable[[Node, Any], None]
 
 
-def chain_rule_steps(create_graph: bool) -> tuple[dict[ops.Op, Step], Step]:
+def chain_rule_steps(create_graph: bool) -> tuple[dict[ops.Op, ChainRuleStep], ChainRuleStep]:
     """The steps this sweep takes: (op -> its own step, the step of every other op)."""
     if create_graph:
         return {}, on_values

@@ -156,7 +156,7 @@ def test_the_documents_network_compiles_into_a_few_array_steps():
     net = nn.MLP(784, [16, 16, 10], activation="sigmoid", seed=0)
     f = engine.compile(lambda x, y: nn.mse_loss(y, net(x)), [0.0] * 784, [0.0] * 10)
     assert len(f.leaves) == 13_002  # every parameter read live (no constant: mse makes none)
-    kinds = [step.kind for step in f._steps]
+    kinds = [group.kind for group in f._groups]
     assert kinds.count("matmul") == 3  # one per layer: its 16 (16, 10) dots as one X @ Wᵀ
     assert len(kinds) <= 15, kinds
 

@@ -320,6 +320,30 @@ def test_the_program_docstring_shows_the_start_of_the_golden_program():
     assert lines == golden[: len(lines)]
 
 
+def test_every_name_the_program_uses_is_in_the_legend_and_names_runs_its_source_again():
+    """program.py's legend explains each generated name; Program.names defines the same run."""
+    import re
+
+    import engine.compiler.program as program
+
+    net = documents_network()
+    f = engine.compile(lambda a, b: nn.mse_loss(b, net(a)), np.zeros(784), np.zeros(10))
+    code = re.sub(r"#.*", "", GOLDEN.read_text())  # the names the code uses, not its comments
+    written = set(re.findall(r"(?<![.\w])([A-Z]+)\d*(?:_\d+)?\b", code))
+    legend = program.__doc__.split("The names:", 1)[1].split("Forward runs", 1)[0]
+    assert written, "the golden program names nothing?"
+    for prefix in sorted(written):
+        assert re.search(rf"\b{prefix}(\d|…|k_j|\b)", legend), f"{prefix} is not in program.py's legend"
+    scope = dict(f._program.names)
+    exec(compile(f.source, "<again>", "exec"), scope)
+    rng = np.random.default_rng(0)
+    live = f.read_leaves().reshape(1, -1)
+    x, y = rng.random((5, 784)), rng.random((5, 10))
+    again = scope["run"](live, x, y, 5, 0.2, True)
+    first = f._program.run(live, x, y, 5, 0.2, True)
+    assert np.array_equal(again[0], first[0]) and np.array_equal(again[1], first[1])
+
+
 def test_fit_twice_on_the_same_model_and_loss_compiles_once(monkeypatch):
     import engine.compiler.compiled as compiled
 

@@ -1,9 +1,9 @@
 """Batching: `engine.compile` traces a scalar function once and runs its graph
 over a whole batch with numpy (the only layer that imports numpy).
 
-Modules: `compiled` (tracing, the plan of array steps, running them forward
-and backward: `Compiled`), `steps` (the plan's pieces: columns of blocks, a
-step, how nodes are grouped), `program` (the plan written out as one numpy
+Modules: `compiled` (tracing, the plan of array groups, running them forward
+and backward: `Compiled`), `groups` (the plan's pieces: columns of blocks, a
+group, how nodes are grouped), `program` (the plan written out as one numpy
 function), `kernels` (each op's array form, keyed by op; an op without one
 runs per example, with eager's numbers), `training` (the training block,
 `Compiled.training`). Above the core, beside `engine.explaining` and

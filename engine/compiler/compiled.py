@@ -36,7 +36,7 @@ again whenever the parameters change, and training blocks refuse it.
 difference.
 
 The plan is made in one walk over the trace, which made its nodes in a
-topological order: `engine.compiler.steps` has its pieces.
+topological order: `engine.compiler.groups` has its pieces.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from engine.compiler.groups import Columns, Group, Location, group_key, make_group
 from engine.compiler.kernels import KERNELS
 from engine.compiler.program import Plan, write
-from engine.compiler.steps import Columns, Location, Step, group_key, make_step
 from engine.graph import topological_order
 from engine.modes import Trace, TraceStopped, collector_paused, enable_grad, state, tracing
 from engine.ops import fsum
@@ -254,10 +254,10 @@ class Compiled:
             and not _difference(*self._trace_of, *again, self._n_inputs)
         )
 
-    # -- the plan: steps over blocks --------------------------------------------
+    # -- the plan: groups over blocks --------------------------------------------
 
     def _plan(self, trace: Trace, outputs: list[Value]) -> None:
-        """Cut the traced graph into array steps. The trace made its nodes in a
+        """Cut the traced graph into array groups. The trace made its nodes in a
         topological order, so one walk back from the outputs over it finds what
         they need, and one forward places everything: no other pass over the graph."""
         made = trace.nodes
@@ -299,17 +299,17 @@ class Compiled:
             d = depth[node] = 1 + max(map(depth_of, parents, zero))
             batched[node] = any(map(batched_of, parents, no))
             groups.setdefault(group_key(node, d, batched_of), []).append(node)
-        self._steps: list[Step] = []
+        self._groups: list[Group] = []
         block = 1 + len(self._shapes)
         for key, nodes in sorted(groups.items(), key=lambda item: item[0][0]):  # by depth, stable
-            step = make_step(key, nodes, live, where, self._numpy_dtype)
-            step.block = block
+            group = make_group(key, nodes, live=live, where=where, dtype=self._numpy_dtype)
+            group.block = block
             for col, node in enumerate(nodes):
                 where[node] = (block, col)
-            self._steps.append(step)
+            self._groups.append(group)
             block += 1
         self.nodes = len(computed) + len(self.leaves) + len(arguments)
-        slow = {step.op: None for step in self._steps if step.op not in KERNELS}
+        slow = {group.op: None for group in self._groups if group.op not in KERNELS}
         self.notes = [
             f"op {op.name!r} has no array form (engine.compiler.kernels.register): it runs one "
             "example at a time, the same numbers as eager but slower"
@@ -319,22 +319,22 @@ class Compiled:
             warnings.warn(f"engine.compile: {note}", SlowOpWarning, stacklevel=4)
         output = Columns.of(outputs, live, where)
         wants = [True] + [False] * len(self._shapes)  # gradients for the live Values, none for arguments
-        for step in self._steps:
-            step.wanted = [any(wants[b] for b, *_ in columns.parts) for columns in step.inputs]
-            wants.append(any(step.wanted))
+        for group in self._groups:
+            group.wanted = [any(wants[part.block] for part in columns.parts) for columns in group.inputs]
+            wants.append(any(group.wanted))
         widths = [len(self.leaves), *(math.prod(shape) for shape in self._shapes)]
-        widths += [len(step.nodes) for step in self._steps]
-        rows = [False] + [True] * len(self._shapes) + [batched[step.nodes[0]] for step in self._steps]
+        widths += [len(group.nodes) for group in self._groups]
+        batched_blocks = [False] + [True] * len(self._shapes) + [batched[g.nodes[0]] for g in self._groups]
         plan = Plan(
-            self._steps,
-            output,
-            wants,
-            widths,
-            rows,
-            len(self._shapes),
-            self._numpy_dtype,
-            _check_forward,
-            _check_share,
+            groups=self._groups,
+            output=output,
+            wants=wants,
+            widths=widths,
+            batched=batched_blocks,
+            arguments=len(self._shapes),
+            dtype=self._numpy_dtype,
+            check_forward=_check_forward,
+            check_share=_check_share,
         )
         self._plan_of, self._program = plan, write(plan)
         self._checking: Any = None  # the program with detect_anomaly's checks, written when first needed
@@ -343,7 +343,7 @@ class Compiled:
 
     @property
     def source(self) -> str:
-        """The numpy function every call runs: the plan written out, one step a few lines."""
+        """The numpy function every call runs: the plan written out, one group a few lines."""
         return self._program.source
 
     # -- running ----------------------------------------------------------------
@@ -474,7 +474,7 @@ class Compiled:
         dtype = "" if self.dtype == "float64" else f", {self.dtype}"
         return (
             f"Compiled({self._name()}: {len(self._shapes)} argument(s), {self.nodes} nodes in "
-            f"{len(self._steps)} array steps, {len(self.leaves)} live Values{dtype})"
+            f"{len(self._groups)} array groups, {len(self.leaves)} live Values{dtype})"
         )
 
 
@@ -515,17 +515,17 @@ def _as_numbers(x: Any, where: str, expected: str) -> Any:
         ) from None
 
 
-def _check_forward(step: Step, ins: list[Any], out: Any) -> None:
-    """detect_anomaly, forward: a step's first number that is not finite raises, naming it."""
+def _check_forward(group: Group, ins: list[Any], out: Any) -> None:
+    """detect_anomaly, forward: a group's first number that is not finite raises, naming it."""
     if not np.isfinite(out).all():
         row, col = (int(i) for i in np.argwhere(~np.isfinite(out))[0])
         raise FloatingPointError(
-            f"detect_anomaly: {step.op.name} produced {float(out[row, col])!r} from "
-            f"{step.describe(row, col, ins)} in example {row} (compiled)"
+            f"detect_anomaly: {group.op.name} produced {float(out[row, col])!r} from "
+            f"{group.describe(row, col, ins)} in example {row} (compiled)"
         )
 
 
-def _check_share(step: Step, ins: list[Any], g: Any, share: Any) -> None:
+def _check_share(group: Group, ins: list[Any], g: Any, share: Any) -> None:
     """detect_anomaly, backward: the first share that is not finite raises, naming
     the op and the example (the shares before it, and so `g`, were finite)."""
     bad = ~np.isfinite(share)
@@ -533,13 +533,14 @@ def _check_share(step: Step, ins: list[Any], g: Any, share: Any) -> None:
         return
     row, col = (int(i) for i in np.argwhere(bad)[0])
     value = float(share[row, col])
-    if step.kind == "matmul" and share.shape[0] == len(step.nodes) and g.shape[0] > 1:
+    if group.kind == "matmul" and share.shape[0] == len(group.nodes) and g.shape[0] > 1:
         # a weight's ∂/∂w summed over the batch (row: the node, col: the input): find the example
         per_example = g[:, row] * ins[1][:, col]
         found = np.flatnonzero(~np.isfinite(per_example))
         row, col = (int(found[0]) if found.size else 0), row
     raise FloatingPointError(
-        f"detect_anomaly: backward of {step.op.name} produced {value!r} from {step.describe(row, col, ins)} "
+        f"detect_anomaly: backward of {group.op.name} produced {value!r} "
+        f"from {group.describe(row, col, ins)} "
         f"in example {row} (compiled)"
     )
 

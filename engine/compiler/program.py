@@ -1,10 +1,10 @@
 """A compiled plan written out as one numpy function: what every call runs.
 
-`write(plan)` turns the steps into the source of one function, compiled once
+`write(plan)` turns the groups into the source of one function, compiled once
 with Python's `compile`:
 
     def run(B0, B1, B2, rows, seed, backward):
-        # step 3: dot of 16 nodes, X @ Wᵀ
+        # group 3: dot of 16 nodes, X @ Wᵀ
         I3_0 = B0[0, 0:12560].reshape(16, 785)[:, :784]
         I3_1 = B1
         B3 = I3_1 @ I3_0.T
@@ -12,21 +12,22 @@ with Python's `compile`:
 
 (the documents' network's program begins so: tests/golden/program_documents_network.txt
 is all of it, and a test compares it with what is written). The names: B0
-holds the live Values (one row), B1… the arguments, B3… each step's output
-(one column a node); Ik_j is step k's input j; G… are the backward sweep's
-running sums, GL the live Values' gradient, SCATTER its shares at scattered
-places; S a share, P its sum over the batch, L a rule's local derivatives
-(LW, LX a matmul's); K…, RULE…, STEP…, IX…, ARG… are the kernels, rules,
-steps, index arrays and arguments the source names (`Program.names`).
+holds the live Values (one row), B1… the arguments, B3… each group's output
+(one column a node), OUT the outputs' columns, DT the dtype; Ik_j is group
+k's input j; G… are the backward sweep's running sums, GL the live Values'
+gradient, SCATTER its shares at scattered places; S a share, P its sum over
+the batch, L a rule's local derivatives (LW, LX a matmul's); K…, RULE…,
+GROUP…, IX…, ARG… are the kernels, rules, groups, index arrays and
+arguments the source names (`Program.names`).
 
-Forward runs the steps in order; backward (when asked) runs each
-step's chain-rule shares, last step first, adding them where the step read
+Forward runs the groups in order; backward (when asked) runs each
+group's chain-rule shares, last group first, adding them where the group read
 its inputs. Every decision the plan can make once — which kernel, which
 columns, whether a gradient is wanted at all — is made while writing, so a
 call is a straight run of numpy operations with nothing looked up.
-`Compiled.source` shows it. The arithmetic is the steps' own (`Step`: its
+`Compiled.source` shows it. The arithmetic is the groups' own (`Group`: its
 kernel, its op's `local_grads`); the unusual cases (an op with no array
-form, a step of many inputs as columns) call the `Step`'s methods.
+form, a group of many inputs as columns) call the `Group`'s methods.
 """
 
 from __future__ import annotations
@@ -39,28 +40,32 @@ from typing import Any, cast
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from engine.compiler.groups import LIVE, Columns, Group
 from engine.compiler.kernels import sum_rows
-from engine.compiler.steps import LIVE, Columns, Step
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Plan:
     """What the program is written from (made by `Compiled`'s planning)."""
 
-    steps: list[Step]
+    groups: list[Group]
     output: Columns
     wants: list[bool]  # per block: whether its gradient is needed
     widths: list[int]  # per block: its number of columns
     batched: list[bool]  # per block: one row per example (else one row for all)
     arguments: int  # how many argument blocks (B1 … Bn)
     dtype: Any
-    check_forward: Callable[..., None]  # (step, ins, out): detect_anomaly's forward check
-    check_share: Callable[..., None]  # (step, ins, g, share): its backward check
+    check_forward: Callable[..., None]  # (group, ins, out): detect_anomaly's forward check
+    check_share: Callable[..., None]  # (group, ins, g, share): its backward check
 
 
 @dataclass
 class Program:
-    """The plan as source code and the function it compiles to."""
+    """The plan as source code and the function it compiles to.
+
+    `names` are the objects the source names (K0, RULE0, GROUP0, IX0, ...):
+    ``exec(source, dict(names))`` defines the same `run` again, to step
+    through in a debugger or time line by line (a line profiler)."""
 
     source: str
     run: Callable[..., tuple[Any, Any]]
@@ -90,7 +95,7 @@ class _Writer:
         self.counts: dict[str, int] = {}  # prefix -> how many names it has
 
     def name(self, prefix: str, value: Any) -> str:
-        """A name in the program for a constant (an index array, a kernel, a step): the
+        """A name in the program for a constant (an index array, a kernel, a group): the
         same one each time the same object is named (`names` keeps it, so its id stays its own)."""
         key = (prefix, id(value))
         if key not in self.named:
@@ -111,7 +116,7 @@ class _Writer:
 
     def read(self, columns: Columns) -> str:
         parts = []
-        for block, index, _, _ in columns.parts:
+        for block, index, *_ in columns.parts:
             whole = isinstance(index, slice) and index == slice(0, self.plan.widths[block])
             parts.append(f"B{block}" if whole else f"B{block}[:, {self.index(index)}]")
         return parts[0] if len(parts) == 1 else f"joined(({', '.join(parts)},))"
@@ -124,7 +129,7 @@ class _Writer:
         if start + k * stride <= self.plan.widths[LIVE]:  # a slice reshaped: no copy, no helper
             cut = "" if stride == n else f"[:, :{n}]"
             return f"B0[0, {start}:{start + k * stride}].reshape({k}, {stride}){cut}"
-        return f"grid_read(B0[0], {columns.grid})"
+        return f"grid_read(B0[0], {tuple(columns.grid)})"
 
     # -- the program -----------------------------------------------------------
 
@@ -137,7 +142,7 @@ class _Writer:
         self.shares = [0] * len(plan.widths)
         self.live_shares = np.zeros(plan.widths[LIVE], dtype=np.intp)
         for columns, wanted in [(plan.output, True)] + [
-            (c, w) for step in plan.steps for c, w in zip(step.inputs, step.wanted, strict=True)
+            (c, w) for group in plan.groups for c, w in zip(group.inputs, group.wanted, strict=True)
         ]:
             for block, index, *_ in columns.parts if wanted else ():
                 self.shares[block] += 1
@@ -145,95 +150,95 @@ class _Writer:
                     np.add.at(self.live_shares, cast(Any, index), 1)  # (a slice, or indices that may repeat)
         blocks = ", ".join(f"B{b}" for b in range(1 + plan.arguments))
         self.emit(f"def run({blocks}, rows, seed, backward):", 0)
-        for step in plan.steps:
-            self.forward(step)
+        for group in plan.groups:
+            self.forward(group)
         self.emit(f"OUT = {self.read(plan.output)}")
         self.emit("if not backward:")
         self.emit("return OUT, None", 2)
-        self.emit("# backward: each step's shares, last step first")
+        self.emit("# backward: each group's shares, last group first")
         self.emit(f"GL, SCATTER = np.zeros({plan.widths[LIVE]}, DT), []")
-        for step in plan.steps:
-            if plan.wants[step.block]:
-                self.emit(f"G{step.block} = None")
+        for group in plan.groups:
+            if plan.wants[group.block]:
+                self.emit(f"G{group.block} = None")
         self.emit("S = np.full((rows, 1), seed, DT)  # ∂mean/∂(each example's output)")
-        self.add(plan.output, 1, step=None, fresh=True)
-        for step in reversed(plan.steps):
-            if any(step.wanted):
-                self.backward(step)
+        self.add(plan.output, 1, group=None, fresh=True)
+        for group in reversed(plan.groups):
+            if any(group.wanted):
+                self.backward(group)
         self.emit("return OUT, live_gradient(GL, SCATTER)")
         source = "\n".join(self.lines) + "\n"
         scope = dict(self.names)
         exec(compile(source, "<engine.compile program>", "exec"), scope)  # our own source, no input in it
         return Program(source, cast(Callable[..., tuple[Any, Any]], scope["run"]), self.names)
 
-    def forward(self, step: Step) -> None:
-        o, n = step.block, len(step.nodes)
-        kind = "X @ Wᵀ" if step.kind == "matmul" else f"{step.kind}"
-        self.emit(f"# step {o}: {step.op.name} of {n} node{'s' * (n > 1)}, {kind}")
-        ins = [f"I{o}_{j}" for j in range(len(step.inputs))]
-        if step.kind == "matmul":
-            self.emit(f"{ins[0]} = {self.read_matrix(step.inputs[0], n)}")
-            self.emit(f"{ins[1]} = {self.read(step.inputs[1])}")
+    def forward(self, group: Group) -> None:
+        o, n = group.block, len(group.nodes)
+        kind = "X @ Wᵀ" if group.kind == "matmul" else f"{group.kind}"
+        self.emit(f"# group {o}: {group.op.name} of {n} node{'s' * (n > 1)}, {kind}")
+        ins = [f"I{o}_{j}" for j in range(len(group.inputs))]
+        if group.kind == "matmul":
+            self.emit(f"{ins[0]} = {self.read_matrix(group.inputs[0], n)}")
+            self.emit(f"{ins[1]} = {self.read(group.inputs[1])}")
             self.emit(f"B{o} = {ins[1]} @ {ins[0]}.T")
         else:
-            for name, columns in zip(ins, step.inputs, strict=True):
+            for name, columns in zip(ins, group.inputs, strict=True):
                 self.emit(f"{name} = {self.read(columns)}")
-            kernel = step.kernel
-            if step.kind in ("each", "columns") and kernel is not None and kernel.forward is not None:
-                arg = "" if step.arg is None else f", {self.constant(step.arg)}"
+            kernel = group.kernel
+            if group.kind in ("each", "columns") and kernel is not None and kernel.forward is not None:
+                arg = "" if group.arg is None else f", {self.constant(group.arg)}"
                 self.emit(f"B{o} = {self.name('K', kernel.forward)}({', '.join(ins)}{arg})")
-            else:  # pairs, columns, an op without an array form: the step's own method
-                self.emit(f"B{o} = {self.name('STEP', step)}.forward([{', '.join(ins)}])")
+            else:  # pairs, columns, an op without an array form: the group's own method
+                self.emit(f"B{o} = {self.name('GROUP', group)}.forward([{', '.join(ins)}])")
         if self.cast:
             self.emit(f"if B{o}.dtype is not DT: B{o} = B{o}.astype(DT)")
         if self.checks:
-            self.emit(f"check_forward({self.name('STEP', step)}, [{', '.join(ins)}], B{o})")
+            self.emit(f"check_forward({self.name('GROUP', group)}, [{', '.join(ins)}], B{o})")
 
     def constant(self, value: Any) -> str:
         if isinstance(value, float) and math.isfinite(value):
             return repr(value)
         return self.name("ARG", value)
 
-    def backward(self, step: Step) -> None:
-        o = step.block
-        ins = [f"I{o}_{j}" for j in range(len(step.inputs))]
-        self.emit(f"if G{o} is not None:  # step {o}: {step.op.name}")
-        if step.kind == "matmul":
-            rule = self.name("RULE", step.op.local_grads)
+    def backward(self, group: Group) -> None:
+        o = group.block
+        ins = [f"I{o}_{j}" for j in range(len(group.inputs))]
+        self.emit(f"if G{o} is not None:  # group {o}: {group.op.name}")
+        if group.kind == "matmul":
+            rule = self.name("RULE", group.op.local_grads)
             self.emit(f"LW, LX = {rule}(B{o}, {ins[0]}, {ins[1]})", 2)
-            if step.wanted[0] and not self.matrix_into_live(step):  # (else a product to add)
+            if group.wanted[0] and not self.matrix_into_live(group):  # (else a product to add)
                 self.emit(f"S = (LW.T @ G{o}).T", 2)
-                self.add_matrix(step)
-            if step.wanted[1]:
+                self.add_matrix(group)
+            if group.wanted[1]:
                 self.emit(f"S = G{o} @ LX", 2)
-                self.add(step.inputs[1], 2, step, fresh=True)
+                self.add(group.inputs[1], 2, group, fresh=True)
             return
-        if step.rule_on_arrays:
-            arg = "" if step.arg is None else f", {self.constant(step.arg)}"
-            rule = self.name("RULE", step.op.local_grads)
+        if group.rule_on_arrays:
+            arg = "" if group.arg is None else f", {self.constant(group.arg)}"
+            rule = self.name("RULE", group.op.local_grads)
             self.emit(f"L = {rule}(B{o}, {', '.join(ins)}{arg})", 2)
             shares = "G{o} * L[{j}]"
-        else:  # the step's own: per example, or inputs as columns
+        else:  # the group's own: per example, or inputs as columns
             self.emit(
-                f"L = {self.name('STEP', step)}.backward([{', '.join(ins)}], B{o}, G{o}, {step.wanted})", 2
+                f"L = {self.name('GROUP', group)}.backward([{', '.join(ins)}], B{o}, G{o}, {group.wanted})", 2
             )
             shares = "L[{j}]"
-        for j, columns in enumerate(step.inputs):
-            if not step.wanted[j]:
+        for j, columns in enumerate(group.inputs):
+            if not group.wanted[j]:
                 continue
-            if step.rule_on_arrays:  # (a local derivative of 0 sends G·0: nan where G is inf, as eager)
+            if group.rule_on_arrays:  # (a local derivative of 0 sends G·0: nan where G is inf, as eager)
                 self.emit(f"S = {shares.format(o=o, j=j)}", 2)
-                self.add(columns, 2, step, fresh=True)
+                self.add(columns, 2, group, fresh=True)
             else:
                 self.emit(f"if L[{j}] is not None:", 2)
                 self.emit(f"S = {shares.format(o=o, j=j)}", 3)
-                self.add(columns, 3, step, fresh=False)
+                self.add(columns, 3, group, fresh=False)
 
-    def matrix_into_live(self, step: Step) -> bool:
+    def matrix_into_live(self, group: Group) -> bool:
         """A matmul's weights' share, Gᵀ·X, written by BLAS straight into their place in the
         live gradient (a strided view: its rows are the weights' grid), where nothing else
         adds to them: no product to keep, no sum to add it to. False where it cannot."""
-        columns = step.inputs[0]
+        columns = group.inputs[0]
         if columns.grid is None or self.cast or self.checks:
             return False
         start, k, n, stride = columns.grid
@@ -243,19 +248,19 @@ class _Writer:
         if view.max(initial=0) != 1:
             return False
         cut = "" if stride == n else f"[:, :{n}]"
-        o = step.block
+        o = group.block
         self.emit(
             f"np.matmul(G{o}.T, LW, out=GL[{start}:{start + k * stride}].reshape({k}, {stride}){cut})", 2
         )
         return True
 
-    def add_matrix(self, step: Step) -> None:
+    def add_matrix(self, group: Group) -> None:
         """A matmul's weights' share, a k × n matrix, into the live gradient."""
-        columns = step.inputs[0]
-        self.check(step, 2)
+        columns = group.inputs[0]
+        self.check(group, 2)
         if columns.grid is None:
             self.emit("S = S.reshape(1, -1)", 2)
-            self.add(columns, 2, step=None, fresh=False)
+            self.add(columns, 2, group=None, fresh=False)
             return
         if self.cast:
             self.emit("if S.dtype is not DT: S = S.astype(DT, copy=False)", 2)
@@ -264,21 +269,21 @@ class _Writer:
             cut = "" if stride == n else f"[:, :{n}]"
             self.emit(f"GL[{start}:{start + k * stride}].reshape({k}, {stride}){cut}[...] += S", 2)
         else:
-            self.emit(f"grid_add(GL, {columns.grid}, S)", 2)
+            self.emit(f"grid_add(GL, {tuple(columns.grid)}, S)", 2)
 
-    def check(self, step: Step | None, indent: int) -> None:
-        if step is not None and self.checks:
-            o = step.block
-            ins = ", ".join(f"I{o}_{j}" for j in range(len(step.inputs)))
-            self.emit(f"check_share({self.name('STEP', step)}, [{ins}], G{o}, S)", indent)
+    def check(self, group: Group | None, indent: int) -> None:
+        if group is not None and self.checks:
+            o = group.block
+            ins = ", ".join(f"I{o}_{j}" for j in range(len(group.inputs)))
+            self.emit(f"check_share({self.name('GROUP', group)}, [{ins}], G{o}, S)", indent)
 
-    def add(self, columns: Columns, indent: int, step: Step | None, fresh: bool) -> None:
+    def add(self, columns: Columns, indent: int, group: Group | None, fresh: bool) -> None:
         """Add the share S (rows × width) to the running sums of `columns`' blocks. `fresh`:
         S is an array of its own (a product just made), which a block may keep as it is."""
-        if not any(self.plan.wants[block] for block, *_ in columns.parts):
+        if not any(self.plan.wants[part.block] for part in columns.parts):
             return
-        self.check(step, indent)
-        if not fresh:  # a step's own backward: a number's derivative may stand for each column
+        self.check(group, indent)
+        if not fresh:  # a group's own backward: a number's derivative may stand for each column
             self.emit(
                 f"if S.shape[1] != {columns.width}: S = np.broadcast_to(S, (S.shape[0], {columns.width}))",
                 indent,
@@ -286,8 +291,7 @@ class _Writer:
         if self.cast:
             self.emit("if S.dtype is not DT: S = S.astype(DT, copy=False)", indent)
         start = 0
-        for i in range(len(columns.parts)):
-            block, index, width, unique = columns.parts[i]
+        for block, index, width, unique in columns.parts:
             part = "S" if len(columns.parts) == 1 else f"S[:, {start}:{start + width}]"
             start += width
             if not self.plan.wants[block]:
@@ -313,7 +317,7 @@ class _Writer:
 
 def write(plan: Plan, checks: bool = False) -> Program:
     """The plan's program: its source, and `run` compiled from it. With `checks`, each
-    step's numbers are checked as they are made (detect_anomaly: the first nan or inf raises)."""
+    group's numbers are checked as they are made (detect_anomaly: the first nan or inf raises)."""
     return _Writer(plan, checks).write()
 
 

@@ -1,11 +1,11 @@
 """The pieces of a compiled plan: where each node's numbers are (`Columns`) and
-one numpy operation over many nodes (`Step`); `engine.compiler.program` writes
+one numpy operation over many nodes (`Group`); `engine.compiler.program` writes
 them out as the function a call runs.
 
 Blocks are 2-D arrays, one row per example (or a single row, for numbers that
 are the same for every example); each node of the graph is one column of one
 block. Block 0 holds the live Values (`LIVE`: the parameters, read on every
-call), then one block per argument, then one per step. All of a plan's blocks
+call), then one block per argument, then one per group. All of a plan's blocks
 have one dtype (float64 or float32).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, Literal, NamedTuple, cast
 
 import numpy as np
 
@@ -24,6 +24,27 @@ from engine.value import Value
 LIVE = 0
 Location = tuple[int, int]  # (block, column): where one node's numbers are
 
+# How a group's nodes meet numpy (see `Group`).
+Kind = Literal["each", "columns", "matmul", "pairs"]
+
+
+class Part(NamedTuple):
+    """A run of one block's columns, part of a group's input (`Columns`)."""
+
+    block: int
+    at: slice | np.ndarray  # which columns: a slice where they are evenly spaced, else their indices
+    width: int  # how many columns
+    unique: bool | None  # True: no column twice (a slice); None: not known (indices may repeat)
+
+
+class Grid(NamedTuple):
+    """Columns that are a k × n matrix of the live block, row after row (a layer's weights)."""
+
+    start: int  # the first column
+    rows: int  # k
+    width: int  # n
+    stride: int  # from one row's start to the next (n, or more where each row has a bias after it)
+
 
 def _index(cols: Any) -> slice | np.ndarray:
     """Columns as a slice where they are evenly spaced (reading them copies nothing),
@@ -31,29 +52,29 @@ def _index(cols: Any) -> slice | np.ndarray:
     n = len(cols)
     if n == 1:
         return slice(int(cols[0]), int(cols[0]) + 1)
-    step = int(cols[1] - cols[0])
-    if step > 0 and (n == 2 or bool((np.diff(cols) == step).all())):
-        return slice(int(cols[0]), int(cols[-1]) + 1, None if step == 1 else step)
+    stride = int(cols[1] - cols[0])
+    if stride > 0 and (n == 2 or bool((np.diff(cols) == stride).all())):
+        return slice(int(cols[0]), int(cols[-1]) + 1, None if stride == 1 else stride)
     return cast(np.ndarray, cols)
 
 
 class Columns:
-    """An input of a step: columns of blocks, side by side.
+    """An input of a group: columns of blocks, side by side.
 
-    `parts` are runs of one block each: (block, index, width, unique), the
-    index a slice where the columns are evenly spaced (a layer's outputs, a
-    layer's biases), else an index array. `grid` is set where the columns are
-    a k × n matrix whose rows are evenly spaced runs of one block (a layer's
-    weights, neuron after neuron): read as a strided view, no copy.
+    `parts` are runs of one block each (`Part`), the index a slice where the
+    columns are evenly spaced (a layer's outputs, a layer's biases), else an
+    index array. `grid` is set where the columns are a k × n matrix whose rows
+    are evenly spaced runs of the live block (a layer's weights, neuron after
+    neuron, `Grid`): read as a strided view, no copy.
     """
 
     def __init__(self, runs: Sequence[tuple[int, Any]]) -> None:
-        self.parts: list[tuple[int, slice | np.ndarray, int, bool | None]] = []
+        self.parts: list[Part] = []
         for block, cols in runs:
             index = _index(cols)
-            self.parts.append((block, index, len(cols), True if isinstance(index, slice) else None))
-        self.width = sum(part[2] for part in self.parts)
-        self.grid: tuple[int, int, int, int] | None = None  # start, rows, width, row stride
+            self.parts.append(Part(block, index, len(cols), True if isinstance(index, slice) else None))
+        self.width = sum(part.width for part in self.parts)
+        self.grid: Grid | None = None
 
     @classmethod
     def of(cls, nodes: Sequence[Value], live: dict[Value, int], where: dict[Value, Location]) -> Columns:
@@ -71,7 +92,7 @@ class Columns:
         """Set `grid` if these columns are `rows` evenly spaced runs of one block."""
         if len(self.parts) != 1 or self.width % rows:
             return
-        block, index, _, _ = self.parts[0]
+        block, index = self.parts[0].block, self.parts[0].at
         cols = np.arange(index.start, index.stop, index.step) if isinstance(index, slice) else index
         matrix = cols.reshape(rows, -1)
         n = matrix.shape[1]
@@ -81,10 +102,10 @@ class Columns:
         if stride < n or (rows > 2 and not (np.diff(matrix[:, 0]) == stride).all()):
             return
         if block == LIVE:
-            self.grid = (int(matrix[0, 0]), rows, n, stride)
+            self.grid = Grid(start=int(matrix[0, 0]), rows=rows, width=n, stride=stride)
 
 
-class Step:
+class Group:
     """One numpy operation: `op` on k nodes side by side.
 
     kind "each": input i of the k nodes is a block of k columns (an op of
@@ -94,10 +115,10 @@ class Step:
     depend on the example, Σ W·X row by row.
     """
 
-    def __init__(self, op: Op, kind: str, inputs: list[Columns], arg: Any, nodes: list[Value]) -> None:
+    def __init__(self, *, op: Op, kind: Kind, inputs: list[Columns], arg: Any, nodes: list[Value]) -> None:
         self.op, self.kind, self.inputs, self.arg, self.nodes = op, kind, inputs, arg, nodes
         self.kernel = KERNELS.get(op)  # None: the op runs on each example's floats
-        # its rule runs on a whole "each" step's arrays as it is (else: _local_grads decides)
+        # its rule runs on a whole "each" group's arrays as it is (else: _local_grads decides)
         self.rule_on_arrays = kind == "each" and self.kernel is not None and self.kernel.rule
         self.block = -1  # where its output goes, set by the plan
         self.wanted = [True] * len(inputs)  # which inputs need a gradient, set by the plan
@@ -105,7 +126,7 @@ class Step:
             inputs[0].find_grid(len(nodes))
 
     def forward(self, ins: list[Any]) -> Any:
-        """The step on its inputs' arrays (a matmul, X @ Wᵀ, is written out by the program)."""
+        """The group on its inputs' arrays (a matmul, X @ Wᵀ, is written out by the program)."""
         if self.kind == "pairs":  # Σ wᵢ·xᵢ row by row, summed as a sum is (exact where it cancels)
             w, x = ins
             return sum_rows(w * x)
@@ -168,7 +189,7 @@ class Step:
 
 
 def group_key(node: Value, depth: int, batched: Any) -> tuple[Any, ...]:
-    """Nodes with the same key run as one step; the key starts with the depth.
+    """Nodes with the same key run as one group; the key starts with the depth.
     `batched(v, False)` says whether v changes from example to example."""
     op, parents = node.op, node.parents
     assert op is not None
@@ -180,27 +201,35 @@ def group_key(node: Value, depth: int, batched: Any) -> tuple[Any, ...]:
             if not any(map(batched, w, itertools.repeat(False))):  # the same for every example: X @ Wᵀ
                 return (depth, op, "matmul", x, halves[0] is w)  # (Values hash and compare by identity)
         return (depth, op, "pairs", id(node))
-    if op.arity is None:  # any number of inputs: one node a step, its inputs as columns
+    if op.arity is None:  # any number of inputs: one node a group, its inputs as columns
         return (depth, op, "columns", id(node))
     if op.param is not None and not isinstance(node.arg, (int, float)):  # (x ** 2 keeps an int)
         return (depth, op, "each", id(node))
     return (depth, op, "each", len(parents), tuple(batched(p, False) for p in parents))
 
 
-def make_step(
-    key: tuple[Any, ...], nodes: list[Value], live: dict[Value, int], where: dict[Value, Location], dtype: Any
-) -> Step:
+def make_group(
+    key: tuple[Any, ...],
+    nodes: list[Value],
+    *,
+    live: dict[Value, int],
+    where: dict[Value, Location],
+    dtype: Any,
+) -> Group:
+    """The group of `nodes` (those with `key`), its inputs found by `live` (the live
+    Values' columns of block 0) and `where` (the other nodes' places)."""
     op, kind = key[1], key[2]
     if kind in ("matmul", "pairs"):
         n = len(nodes[0].parents) // 2
         first = key[4] if kind == "matmul" else True
         ws = [p for node in nodes for p in (node.parents[:n] if first else node.parents[n:])]
         xs = nodes[0].parents[n:] if first else nodes[0].parents[:n]
-        return Step(op, kind, [Columns.of(ws, live, where), Columns.of(xs, live, where)], None, nodes)
+        inputs = [Columns.of(ws, live, where), Columns.of(xs, live, where)]
+        return Group(op=op, kind=kind, inputs=inputs, arg=None, nodes=nodes)
     if kind == "columns":
         (node,) = nodes
         row = None if node.arg is None else np.asarray(node.arg, dtype=dtype).reshape(1, -1)
-        return Step(op, kind, [Columns.of(node.parents, live, where)], row, nodes)
+        return Group(op=op, kind=kind, inputs=[Columns.of(node.parents, live, where)], arg=row, nodes=nodes)
     inputs = [
         Columns.of([node.parents[i] for node in nodes], live, where) for i in range(len(nodes[0].parents))
     ]
@@ -209,7 +238,7 @@ def make_step(
         args = [node.arg for node in nodes]
         first = float(args[0]) if type(args[0]) is int else args[0]  # (x ** 2's int: numpy's x ** 2.0)
         arg = first if len(set(args)) == 1 else np.array([args], dtype=dtype)
-    return Step(op, kind, inputs, arg, nodes)
+    return Group(op=op, kind=kind, inputs=inputs, arg=arg, nodes=nodes)
 
 
-__all__ = ["LIVE", "Columns", "Location", "Step", "group_key", "make_step"]
+__all__ = ["LIVE", "Columns", "Grid", "Group", "Kind", "Location", "Part", "group_key", "make_group"]
