@@ -4,13 +4,16 @@ and no import cycle, counting the imports inside functions."""
 
 import ast
 import configparser
+import os
 import pathlib
+import re
 
 import pytest
 
 ROOT = pathlib.Path(__file__).parents[1]
 PACKAGES = ("engine", "nn")
-CORE = {"engine.value", "engine.ops", "engine.graph", "engine.autodiff", "engine.modes", "engine.files"}
+# engine/'s own modules (value, ops, backward, graph, ...): the core, standard library only
+CORE = {f"engine.{p.stem}" for p in (ROOT / "engine").glob("*.py") if p.stem != "__init__"}
 # The layers each layer may import, besides itself. engine/__init__ is the facade
 # that gathers them all, and no module of the engine imports it.
 LAYERS = {
@@ -137,3 +140,105 @@ def test_every_package_is_installed_and_demos_is_not():
     on_disk = {module_name(p.parent) for folder in PACKAGES for p in (ROOT / folder).rglob("__init__.py")}
     assert installed == on_disk and "demos" not in installed
     assert "install_requires" in config["options"]  # where setuptools reads it
+
+
+# -- docs/layout.md against the tree ------------------------------------------------
+
+LAYOUT = ROOT / "docs" / "layout.md"
+# Words in the tree's descriptions shaped like code that are not code of ours
+NOT_CODE = {"JUnit", "JSON", "XML", "HTML", "CSS", "GIF", "SVG", "Jupyter", "Pillow", "Graphviz"}
+# Names in its prose that are not defined here: packages, and the playground's build output
+NOT_OURS = {"demos", "torch", "nn", "dist/"}
+
+
+def defined_in(name: str, paths) -> bool:
+    """Whether `name` is defined (def, class, an assignment, a parameter of a dataclass or
+    NamedTuple: a name at the start of a line) in one of these files."""
+    pattern = re.compile(
+        rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b|^\s*{re.escape(name)}\s*[:=]", re.M
+    )
+    return any(pattern.search(p.read_text()) for p in paths)
+
+
+def layout_tree():
+    """(path, description) of each line of layout.md's tree: a folder at the left margin,
+    its files and subfolders indented by two, a subfolder's files by four."""
+    block = LAYOUT.read_text().split("```", 2)[1]
+    top = sub = ROOT
+    entries: list[tuple[pathlib.Path, str]] = []
+    for line in block.splitlines():
+        match = re.match(r"^( *)(\S+)(?: +(.*))?$", line)
+        if not match:
+            continue
+        indent, name, description = len(match[1]), match[2], match[3] or ""
+        if indent == 0:  # a folder: engine/, engine/viz/
+            top = sub = ROOT / name.strip("/")
+        elif (indent <= 4 and re.fullmatch(r"[\w.]+", name) and "." in name) or name.endswith("/"):
+            path = (top if indent == 2 else sub) / name.strip("/")
+            if name.endswith("/"):
+                sub = path
+            entries.append((path, description))
+        elif entries:  # a description's second line
+            path, text = entries[-1]
+            entries[-1] = (path, text + " " + line.strip())
+    return entries
+
+
+def code_names(description: str) -> list[str]:
+    """The names in a description that can only be code: snake_case (with an underscore)
+    or CamelCase with two capitals or more."""
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", description)
+    code = [w for w in words if "_" in w or re.fullmatch(r"[A-Z][a-z0-9]+[A-Z]\w*", w)]
+    return [w for w in code if w not in NOT_CODE]
+
+
+def test_every_module_layout_md_names_exists_and_every_name_it_gives_one_is_defined():
+    """A renamed module or function that docs/layout.md still names fails here."""
+    entries = layout_tree()
+    assert len(entries) > 30, "layout.md's tree was not read"
+    ours = sorted(ROOT.glob("engine/**/*.py")) + sorted(ROOT.glob("nn/*.py"))
+    missing = []
+    for path, description in entries:
+        if not path.exists():
+            missing.append(f"{path.relative_to(ROOT)} does not exist")
+            continue
+        for name in code_names(description):
+            if not defined_in(name, ours):
+                missing.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not missing, "docs/layout.md names what is not there: " + "; ".join(missing)
+
+
+def test_every_module_of_the_engine_is_in_layout_md():
+    described = {path for path, _ in layout_tree()}
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        if path.name == "__init__.py" and path.parent != ROOT / "engine":
+            continue
+        listed = path in described or (path.parent in described and path.parent != ROOT / "engine")
+        assert listed, f"docs/layout.md does not list {path.relative_to(ROOT)}"
+
+
+def test_every_name_in_backticks_below_layout_mds_tree_is_there():
+    """The prose under the tree: `FAST_STEPS`, `Module`, `seed_network.py`, `site/`..."""
+    prose = LAYOUT.read_text().split("```", 2)[2]
+    ours = [
+        p
+        for folder in ("engine", "nn", "demos", "playground", "benchmarks", "docs")
+        for p in (ROOT / folder).rglob("*.py")
+    ]
+    ours = [p for p in ours if "node_modules" not in p.parts and "dist" not in p.parts]
+    skip = {".git", ".venv", "node_modules", "dist", "build", "__pycache__"}
+    found = set()  # every file and folder of ours, by its path's last one or two parts
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in skip and not d.endswith(".egg-info")]
+        base = pathlib.Path(folder)
+        for entry in dirs + files:
+            found.update({entry, f"{base.name}/{entry}"})
+    missing = []
+    for quoted in re.findall(r"`([^`]+)`", prose):
+        name = quoted.strip()
+        if re.fullmatch(r"[\w.-]+\.(py|js|json|md)|[\w-]+/(?:[\w.-]+)?", name):  # a file or folder
+            if name.rstrip("/") not in found and name not in NOT_OURS:
+                missing.append(name)
+        elif re.fullmatch(r"[A-Za-z_]\w*", name) and name not in NOT_OURS and not defined_in(name, ours):
+            missing.append(name)
+    assert not missing, "docs/layout.md's prose names what is not there: " + ", ".join(missing)
