@@ -152,7 +152,7 @@ def test_every_activation_and_loss_compiles_to_eager(activation, loss):
     assert close([p.grad for p in params], grads)
 
 
-def test_the_documents_network_compiles_into_a_few_array_steps():
+def test_the_documents_network_compiles_into_a_few_array_groups():
     net = nn.MLP(784, [16, 16, 10], activation="sigmoid", seed=0)
     f = engine.compile(lambda x, y: nn.mse_loss(y, net(x)), [0.0] * 784, [0.0] * 10)
     assert len(f.leaves) == 13_002  # every parameter read live (no constant: mse makes none)

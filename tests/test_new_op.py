@@ -5,6 +5,7 @@ by name, and so do graphs."""
 
 import copy
 import math
+import pathlib
 import pickle
 
 import pytest
@@ -15,22 +16,45 @@ from engine import OPS, Op, Value, explain, gradients
 from engine.testing import expressions, gradcheck, gradgradcheck
 
 
-# A helper, as engine.ops writes its own: floats to math, anything else
-# (a Value, a named expression) applies the op through its type's `apply`.
+# As docs/ops.md writes them: a rule calls ops as functions (an op is callable: on floats
+# its forward, on a Value a node, on a named expression its text, on arrays its array form).
+SIN = Op("sin", math.sin, lambda out, x: (COS(x),), formula="d(sin x)/dx = cos x", symbol="sin")
+COS = Op("cos", math.cos, lambda out, x: (-SIN(x),), formula="d(cos x)/dx = −sin x", symbol="cos")
+
+
+# The older way, still supported: a helper that sends floats to math and anything else
+# (a Value, a named expression) through its type's `apply`.
 def sin(x):
-    return math.sin(x) if type(x) is float else x.apply(SIN, (x,))
+    return math.sin(x) if type(x) is float else x.apply(SIN_BY_HELPER, (x,))
 
 
 def cos(x):
-    return math.cos(x) if type(x) is float else x.apply(COS, (x,))
+    return math.cos(x) if type(x) is float else x.apply(COS_BY_HELPER, (x,))
 
 
-SIN = Op("sin", math.sin, lambda out, x: (cos(x),), formula="d(sin x)/dx = cos x", symbol="sin")
-COS = Op("cos", math.cos, lambda out, x: (-sin(x),), formula="d(cos x)/dx = −sin x", symbol="cos")
+SIN_BY_HELPER = Op("sin", math.sin, lambda out, x: (cos(x),), formula="d(sin x)/dx = cos x", symbol="sin")
+COS_BY_HELPER = Op("cos", math.cos, lambda out, x: (-sin(x),), formula="d(cos x)/dx = −sin x", symbol="cos")
 
 
 def f(x, y):  # sin(x·y) + cos(x)
-    return Value.apply(SIN, (x * y,)) + Value.apply(COS, (x,))
+    return SIN(x * y) + COS(x)
+
+
+def test_the_example_in_docs_ops_md_runs_as_written():
+    """docs/ops.md's "Adding an op" code, run as it stands (its asserts are its checks)."""
+    text = (pathlib.Path(__file__).parents[1] / "docs" / "ops.md").read_text()
+    section = text.split("## Adding an op", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    assert "COS(x)" in code and "assert" in code
+    exec(compile(code, "docs/ops.md", "exec"), {})
+
+
+def test_a_rule_written_with_a_helper_gives_the_same_derivatives_as_one_calling_ops():
+    for sin_op in (SIN, SIN_BY_HELPER):
+        x = Value(0.4)
+        (d,) = gradients(Value.apply(sin_op, (x,)), [x], create_graph=True)
+        (dd,) = gradients(d, [x])
+        assert (d.data, dd) == (math.cos(0.4), -math.sin(0.4))
 
 
 def test_forward_and_backward_follow_the_new_rule():
@@ -44,7 +68,7 @@ def test_forward_and_backward_follow_the_new_rule():
 
 def test_second_derivatives_are_the_rule_differentiated_again():
     x = Value(0.4)
-    (d,) = gradients(Value.apply(SIN, (x,)), [x], create_graph=True)
+    (d,) = gradients(SIN(x), [x], create_graph=True)
     (dd,) = gradients(d, [x])
     assert d.data == math.cos(0.4)
     assert dd == pytest.approx(-math.sin(0.4), rel=1e-15)
@@ -65,7 +89,7 @@ def test_explain_writes_the_new_rule_out():
     x, y = Value(0.7, label="x"), Value(-1.3, label="y")
     z = x * y
     z.label = "z"
-    out = Value.apply(SIN, (z,))
+    out = SIN(z)
     out.label = "s"
     d = explain(out, x)
     assert d.agrees
