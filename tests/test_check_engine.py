@@ -47,6 +47,16 @@ def test_each_buggy_engine_is_blamed_right(name, tmp_path):
     assert "its its" not in text and "'s its" not in text
 
 
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e[0]))
+def test_each_engine_that_passes_is_told_what_it_was_told(name, tmp_path):
+    words = EXPECTED[name][4]
+    report = check_engine(load(name, tmp_path), seed=0)
+    assert report.ok and not defects(report), str(report)
+    assert words and any(words in text for text in [f.cause for f in report.findings] + report.notes), str(
+        report
+    )
+
+
 def test_two_independent_faults_are_both_reported(tmp_path):
     report = check_engine(load("rsub_forward_and_add_assign", tmp_path), seed=0)
     found = {(f.kind, f.op) for f in defects(report)}
@@ -86,9 +96,11 @@ def test_an_engine_that_leaves_the_seed_to_its_caller_is_checked_that_way(tmp_pa
     report = check_engine(load("seed_by_hand", tmp_path), seed=0)
     assert report.ok, str(report)
     assert any("does not set out.grad = 1" in f.cause for f in report.findings)
-    # and its real faults are still found
-    wrong = load("seed_by_hand", tmp_path)
-    assert check_engine(wrong, seed=0).ok
+    # and its real faults are still found: the same engine with a * b wrong (seed_by_hand_mul_wrong
+    # in the table) is told both, the seed as a note and mul as the defect
+    wrong = check_engine(load("seed_by_hand_mul_wrong", tmp_path), seed=0)
+    assert (defects(wrong)[0].op, defects(wrong)[0].operand) == ("mul", "a"), str(wrong)
+    assert any("does not set out.grad = 1" in f.cause for f in wrong.findings), str(wrong)
 
 
 def test_an_op_table_reads_as_a_learner_reads_it(tmp_path):

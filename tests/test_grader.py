@@ -116,6 +116,10 @@ def test_a_folder_of_engines_gets_the_verdicts_each_gets_alone(tmp_path):
         name = Path(entry["engine"].split(":")[0]).stem
         ok, kind, op, operand, words = EXPECTED.get(name, (True, None, None, None, ""))
         assert entry["ok"] == ok, entry
+        if ok and words:  # told what it was told alone (a note, or a finding that is no defect)
+            assert any(words in text for text in [f["cause"] for f in entry["findings"]] + entry["notes"]), (
+                entry
+            )
         if not ok:
             first = next(f for f in entry["findings"] if f["kind"] in ("forward", "gradient", "error"))
             assert (first["kind"], first["op"], first["operand"]) == (kind, op, operand), (name, first)

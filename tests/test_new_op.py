@@ -15,7 +15,6 @@ import engine
 from engine import OPS, Op, Value, explain, gradients
 from engine.testing import expressions, gradcheck, gradgradcheck
 
-
 # As docs/ops.md writes them: a rule calls ops as functions (an op is callable: on floats
 # its forward, on a Value a node, on a named expression its text, on arrays its array form).
 SIN = Op("sin", math.sin, lambda out, x: (COS(x),), formula="d(sin x)/dx = cos x", symbol="sin")
