@@ -19,7 +19,7 @@ def consumers(*roots: Value) -> dict[Value, int]:
 
     `x * x` counts two edges out of `x`. The roots themselves start at 0.
     """
-    count = dict.fromkeys(_checked(roots, "topological_order"), 0)
+    count = dict.fromkeys(_checked(roots, "consumers"), 0)
     stack = list(count)
     while stack:
         for parent in stack.pop().parents:
@@ -39,7 +39,7 @@ def topological_order(*roots: Value) -> list[Value]:
     out of it has been seen. Deterministic: the same graph always gives the
     same list.
     """
-    remaining = consumers(*roots)
+    remaining = consumers(*_checked(roots, "topological_order"))
     ready = [node for node, n in remaining.items() if n == 0]
     order: list[Value] = []
     while ready:

@@ -222,7 +222,7 @@ def test_every_name_in_backticks_below_layout_mds_tree_is_there():
     prose = LAYOUT.read_text().split("```", 2)[2]
     ours = [
         p
-        for folder in ("engine", "nn", "demos", "playground", "benchmarks", "docs")
+        for folder in ("engine", "nn", "demos", "playground", "benchmarks", "docs", "tests")
         for p in (ROOT / folder).rglob("*.py")
     ]
     ours = [p for p in ours if "node_modules" not in p.parts and "dist" not in p.parts]
