@@ -25,6 +25,9 @@ Three parts, each engine with the same BLAS/OpenMP/torch thread count:
 3. engine.compile's time against graph size (10³ … 10⁶ nodes), in parts:
    the trace, the second trace that checks it, the plan.
 
+(Over 500 lines: three benchmarks and four engines in one run, so that every
+ratio it prints compares numbers measured side by side.)
+
 Without --threads the script runs itself with 1 thread, then with 2 (this
 machine's cores). Engines alternate in blocks so a noisy neighbour slows all
 alike; medians reported.

@@ -1,5 +1,8 @@
 """The op table: every primitive the engine knows, each defined once, on one screen.
 
+(Over 500 lines for one reason: it is the table, some 25 records of about 20
+lines each; one op per file would scatter what a reader compares side by side.)
+
 An `Op` is one record of what the op *is*:
   * ``forward``: the op on plain floats,
   * ``local_grads(out, *xs)``: the local derivatives ∂out/∂xᵢ, one per input,

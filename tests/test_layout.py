@@ -242,3 +242,14 @@ def test_every_name_in_backticks_below_layout_mds_tree_is_there():
         elif re.fullmatch(r"[A-Za-z_]\w*", name) and name not in NOT_OURS and not defined_in(name, ours):
             missing.append(name)
     assert not missing, "docs/layout.md's prose names what is not there: " + ", ".join(missing)
+
+
+def test_a_module_over_500_lines_says_why_at_its_top():
+    for path in project_files("engine", "nn", "demos", "benchmarks", "docs", "playground"):
+        if "node_modules" in path.parts or "dist" in path.parts:
+            continue
+        text = path.read_text()
+        if len(text.splitlines()) > 500:
+            assert "Over 500 lines" in text[:4000], (
+                f"{path.relative_to(ROOT)}: long, and its top says not why"
+            )

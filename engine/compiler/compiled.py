@@ -37,6 +37,9 @@ difference.
 
 The plan is made in one walk over the trace, which made its nodes in a
 topological order: `engine.compiler.groups` has its pieces.
+
+(Over 500 lines for one reason: `Compiled` traces, plans and runs, and the three
+share its state; the checks of arguments and graphs below it are what it refuses.)
 """
 
 from __future__ import annotations

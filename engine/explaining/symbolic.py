@@ -2,8 +2,9 @@
 
 A `Sym` is what a derivation is written with: ``w5·y_pred·(1 − y_pred)``
 and its value. The op table's local-derivative rules use only Python's
-operators and the helpers of `engine.ops` (``log``, ``sigmoid``, ``step``,
-``sign``), so they run on Syms as they run on floats and Values, and any
+operators, ops called as functions (``SIGMOID(x)``, ``STEP(x)``: on a Sym an
+op writes itself out, `Sym.apply`) and `engine.ops`' helpers ``where`` and
+``value_of``, so they run on Syms as they run on floats and Values, and any
 op's derivative can be written out without this module knowing the op.
 
 Syms simplify as they are built, as one does by hand: ``1·x`` is ``x``,
