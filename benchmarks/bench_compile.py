@@ -14,6 +14,8 @@ Three parts, each engine with the same BLAS/OpenMP/torch thread count:
                            (randperm each epoch, zero_grad, mse_loss, backward, step)
      jax jit               the whole step (the batch gathered inside it from the
                            rows, value and gradient, SGD) under jax.jit, its loop
+     numpy by hand         the same step written by hand in numpy, as tight as it goes:
+                           not an engine, the floor numpy itself sets on this machine
    for the documents' MLP(784, [16, 16, 10]) and MLP(784, [128, 64, 10]), 400
    steps each (50 epochs of 8 batches), float64 and float32. The models are
    built before the clock starts (for every engine); each is timed on its first
@@ -221,6 +223,59 @@ def jax_run(sizes: list[int], x: Any, y: Any, epochs: int, dtype: str) -> Any:
     return go
 
 
+def numpy_run(sizes: list[int], x: Any, y: Any, epochs: int, dtype: str) -> Any:
+    """The same training written by hand in numpy, as tight as numpy allows: what numpy alone
+    can reach here (in-place σ and updates, each layer's products once, no checks, numpy's
+    permutation). Not chainrule: the floor any numpy program of this step stands on."""
+    import numpy as np
+
+    rng, n, layers = np.random.default_rng(0), 784, []
+    for size in sizes:
+        bound = 1 / np.sqrt(n)
+        layers.append((rng.uniform(-bound, bound, (size, n)), rng.uniform(-bound, bound, size)))
+        n = size
+    order = np.random.default_rng(0)
+    trained: dict[str, Any] = {}  # the last call's parameters (a test checks one step against torch)
+
+    def go() -> None:
+        xs, ys = x.astype(dtype), y.astype(dtype)
+        params = trained["params"] = [(w.astype(dtype), b.astype(dtype)) for w, b in layers]
+        grads = [(np.empty_like(w), np.empty_like(b)) for w, b in params]
+        for _ in range(epochs):
+            rows = order.permutation(len(xs))
+            for start in range(0, len(xs), BATCH):
+                batch = rows[start : start + BATCH]
+                h, hs = np.take(xs, batch, axis=0), []
+                hs.append(h)
+                for w, b in params:
+                    z = h @ w.T
+                    z += b
+                    np.negative(z, out=z)
+                    np.exp(z, out=z)
+                    z += 1.0
+                    h = np.divide(1.0, z, out=z)
+                    hs.append(h)
+                g = h - np.take(ys, batch, axis=0)
+                g *= 2.0 / g.size  # ∂mean((h − y)²)/∂h
+                for i in range(len(params) - 1, -1, -1):
+                    a = hs[i + 1]
+                    g *= a
+                    g *= 1.0 - a  # σ' = σ(1 − σ)
+                    gw, gb = grads[i]
+                    np.matmul(g.T, hs[i], out=gw)
+                    g.sum(axis=0, out=gb)
+                    if i:
+                        g = g @ params[i][0]
+                for (w, b), (gw, gb) in zip(params, grads, strict=True):
+                    gw *= 0.1
+                    w -= gw
+                    gb *= 0.1
+                    b -= gb
+
+    go.trained = trained  # type: ignore[attr-defined]
+    return go
+
+
 def torch_run(torch: Any, sizes: list[int], x: Any, y: Any, epochs: int, dtype: str) -> Any:
     """PyTorch's usual loop; the tensors are made inside the clock, as the user's run makes them."""
     torch_dtype = torch.float64 if dtype == "float64" else torch.float32
@@ -276,6 +331,7 @@ def whole_runs(args: argparse.Namespace, np: Any, torch: Any) -> dict[tuple[str,
             }
             if jax_here:
                 makers["jax jit"] = functools.partial(jax_run, *run_of)
+            makers["numpy by hand"] = functools.partial(numpy_run, *run_of)  # numpy's own floor
             runs = {name: make() for name, make in makers.items()}  # the models, outside the clock
             first = {name: timed(go) for name, go in runs.items()}
             later: dict[str, list[float]] = {name: [] for name in runs}
