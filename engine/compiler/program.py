@@ -239,7 +239,7 @@ class _Writer:
         live gradient (a strided view: its rows are the weights' grid), where nothing else
         adds to them: no product to keep, no sum to add it to. False where it cannot."""
         columns = group.inputs[0]
-        if columns.grid is None or self.cast or self.checks:
+        if columns.grid is None or self.checks:  # (detect_anomaly checks each share: it keeps S)
             return False
         start, k, n, stride = columns.grid
         if start + k * stride > self.plan.widths[LIVE]:
