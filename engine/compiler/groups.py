@@ -121,6 +121,7 @@ class Group:
         # its rule runs on a whole "each" group's arrays as it is (else: _local_grads decides)
         self.rule_on_arrays = kind == "each" and self.kernel is not None and self.kernel.rule
         self.block = -1  # where its output goes, set by the plan
+        self.constant_local: Any = None  # a "columns" rule's local derivatives, where they are numbers
         self.wanted = [True] * len(inputs)  # which inputs need a gradient, set by the plan
         if kind == "matmul":
             inputs[0].find_grid(len(nodes))
@@ -165,10 +166,15 @@ class Group:
                     axis=1,
                 )
                 return [rowwise(op.local_grads, both, arg)]
+            if self.constant_local is not None:
+                return [self.constant_local]
             columns = [matrix[:, j : j + 1] for j in range(matrix.shape[1])]
             local = op.local_grads(out, *columns) if arg is None else op.local_grads(out, *columns, arg)
             if all(type(d) is float for d in local):
-                return [np.array(local, dtype=matrix.dtype).reshape(1, -1)]
+                # Numbers, not arrays, from arrays: a rule of operators gave them without reading
+                # an input (sum's 1s), so they are the same every call: kept, not asked again.
+                self.constant_local = np.array(local, dtype=matrix.dtype).reshape(1, -1)
+                return [self.constant_local]
             rows = matrix.shape[0]
             return [
                 np.concatenate(
