@@ -382,7 +382,7 @@ class Compiled:
                 f"{len(self.outputs)}"
             )
         out, live, rows = self._run(batch, backward=True, leaves=leaves, reduction=reduction)
-        losses = np.broadcast_to(out, (rows, 1))[:, 0].tolist()
+        losses = out[:, 0].tolist() if out.shape[0] == rows else [float(out[0, 0])] * rows
         total = fsum(lambda: losses)
         mean = total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
         return mean, live
@@ -468,7 +468,14 @@ class Compiled:
             raise TypeError(
                 f"{self._name()} was traced with {len(self._shapes)} argument(s), got {len(args)}"
             )
-        return [_as_numbers(x, f"argument {i} ({self._names[i]})", expected) for i, x in enumerate(args)]
+        arrays = []
+        for i, x in enumerate(args):
+            array = x if type(x) is np.ndarray and x.dtype.kind == "f" else None  # (the usual batch)
+            arrays.append(array if array is not None else _as_numbers(x, self._argument(i), expected))
+        return arrays
+
+    def _argument(self, i: int) -> str:
+        return f"argument {i} ({self._names[i]})"
 
     def _name(self) -> str:
         return getattr(self.fn, "__name__", "fn")
