@@ -102,18 +102,20 @@ class Compiled:
         self,
         fn: Callable[..., Any],
         example_args: Sequence[Any],
+        *,
         check_args: Sequence[Sequence[Any]] = (),
         dtype: Any = "float64",
     ):
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
         with collector_paused():
-            self._compile(fn, example_args, check_args, dtype)
+            self._compile(fn, example_args, check_args=check_args, dtype=dtype)
 
     def _compile(
         self,
         fn: Callable[..., Any],
         example_args: Sequence[Any],
+        *,
         check_args: Sequence[Sequence[Any]],
         dtype: Any,
     ) -> None:
@@ -418,7 +420,7 @@ class Compiled:
                     )
                 with collector_paused():  # the parameters changed: the graph they choose, anew
                     # (the same arguments' shapes and dtype: the batch's arrays stay as they are)
-                    self._compile(self.fn, self._example, self._check_args, self.dtype)
+                    self._compile(self.fn, self._example, check_args=self._check_args, dtype=self.dtype)
         if not self._checked:  # fn looked at numbers: the same graph at the first batch's examples
             for b in sorted({0, rows // 2, rows - 1}):
                 self._check(
@@ -623,4 +625,4 @@ def compile(  # noqa: A001
     dtype: Any = "float64",
 ) -> Compiled:
     """See `engine.compile`."""
-    return Compiled(fn, example_args, check_args, dtype)
+    return Compiled(fn, example_args, check_args=check_args, dtype=dtype)

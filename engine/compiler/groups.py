@@ -72,7 +72,8 @@ class Columns:
         self.parts: list[Part] = []
         for block, cols in runs:
             index = _index(cols)
-            self.parts.append(Part(block, index, len(cols), True if isinstance(index, slice) else None))
+            unique = True if isinstance(index, slice) else None
+            self.parts.append(Part(block=block, at=index, width=len(cols), unique=unique))
         self.width = sum(part.width for part in self.parts)
         self.grid: Grid | None = None
 
@@ -136,9 +137,9 @@ class Group:
             return kernel.forward(*ins) if self.arg is None else kernel.forward(*ins, self.arg)
         if self.kind == "columns":  # no array form: the op on each example's floats
             return rowwise(self.op.forward, ins[0], self.nodes[0].arg)
-        return elementwise(self.op.forward, ins, self.arg, 1)[0]
+        return elementwise(self.op.forward, ins, arg=self.arg, outputs=1)[0]
 
-    def backward(self, ins: list[Any], out: Any, g: Any, wanted: list[bool]) -> list[Any]:
+    def backward(self, ins: list[Any], out: Any, g: Any, *, wanted: list[bool]) -> list[Any]:
         """g·∂out/∂input for each wanted input (None for the others), by the op's
         `local_grads` on arrays (a matmul's are written out by the program)."""
         if self.kind == "pairs":
@@ -182,7 +183,7 @@ class Group:
                 )
             ]
         if kernel is None or not kernel.rule:
-            return elementwise(op.local_grads, [out, *ins], self.arg, len(ins))
+            return elementwise(op.local_grads, [out, *ins], arg=self.arg, outputs=len(ins))
         return list(op.local_grads(out, *ins) if self.arg is None else op.local_grads(out, *ins, self.arg))
 
     def describe(self, row: int, col: int, ins: list[Any]) -> str:

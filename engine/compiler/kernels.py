@@ -84,7 +84,7 @@ def register(
 # No kernel: the op on floats, one example at a time. Exactly eager's numbers.
 
 
-def elementwise(fn: Callable[..., Any], arrays: list[Any], arg: Any, outputs: int) -> list[Any]:
+def elementwise(fn: Callable[..., Any], arrays: list[Any], *, arg: Any, outputs: int) -> list[Any]:
     """`fn(*numbers[, arg])` at every position of the broadcast `arrays`, on floats:
     `outputs` arrays of its results (fn returns one number, or a tuple of them)."""
     shaped = np.broadcast_arrays(*arrays, *([] if not isinstance(arg, np.ndarray) else [arg]))
@@ -126,7 +126,7 @@ class _Arrays:
         kernel = KERNELS.get(op)
         if kernel is not None and kernel.forward is not None and not kernel.columns:
             return kernel.forward(*inputs) if arg is None else kernel.forward(*inputs, arg)
-        return elementwise(op.forward, [np.asarray(x, dtype=float) for x in inputs], arg, 1)[0]
+        return elementwise(op.forward, [np.asarray(x, dtype=float) for x in inputs], arg=arg, outputs=1)[0]
 
     def where(self, condition: Any, x: Any, y: Any) -> Any:
         return np.where(condition, x, y)
@@ -141,7 +141,7 @@ ops.interpret(np.generic, _Arrays())  # numpy's scalars (a bool from a compariso
 # ValueError, naming the example; overflow gives ±inf.
 
 
-def check_domain(op: str, expected: str, x: Any, ok: Any) -> None:
+def check_domain(op: str, expected: str, x: Any, *, ok: Any) -> None:
     """Raise the float forward's domain error, naming the example, where `ok` is False."""
     if not ok.all():
         where_bad = tuple(int(i) for i in np.argwhere(~ok)[0])
@@ -149,30 +149,30 @@ def check_domain(op: str, expected: str, x: Any, ok: Any) -> None:
 
 
 def _log(x: Any) -> Any:
-    check_domain("log", "an input > 0", x, x > 0.0)
+    check_domain("log", "an input > 0", x, ok=x > 0.0)
     return np.log(x)
 
 
 def _sqrt(x: Any) -> Any:
-    check_domain("sqrt", "an input >= 0", x, ~(x < 0.0))
+    check_domain("sqrt", "an input >= 0", x, ok=~(x < 0.0))
     return np.sqrt(x)
 
 
 def _pow(a: Any, n: Any) -> Any:
     if isinstance(n, float):  # one exponent for the whole batch (x ** 2): check only what it can break
         if n < 0:
-            check_domain("pow", "a base other than 0 for a negative power", a, a != 0.0)
+            check_domain("pow", "a base other than 0 for a negative power", a, ok=a != 0.0)
         if not n.is_integer():
-            check_domain("pow", "a base >= 0 for a non-integer power", a, ~(a < 0.0))
+            check_domain("pow", "a base >= 0 for a non-integer power", a, ok=~(a < 0.0))
         return a**n
     a, n = np.broadcast_arrays(a, n)  # a base the same for every example, a batch of exponents
-    check_domain("pow", "a base other than 0 for a negative power", a, ~((a == 0.0) & (n < 0)))
-    check_domain("pow", "a base >= 0 for a non-integer power", a, ~((a < 0.0) & (n != np.round(n))))
+    check_domain("pow", "a base other than 0 for a negative power", a, ok=~((a == 0.0) & (n < 0)))
+    check_domain("pow", "a base >= 0 for a non-integer power", a, ok=~((a < 0.0) & (n != np.round(n))))
     return a**n
 
 
 def _vpow(a: Any, b: Any) -> Any:
-    check_domain("pow", "a base >= 0 (a negative base to a Value power has no ∂/∂b)", a, ~(a < 0.0))
+    check_domain("pow", "a base >= 0 (a negative base to a Value power has no ∂/∂b)", a, ok=~(a < 0.0))
     return _pow(a, b)
 
 

@@ -219,9 +219,10 @@ class _Writer:
             self.emit(f"L = {rule}(B{o}, {', '.join(ins)}{arg})", 2)
             shares = "G{o} * L[{j}]"
         else:  # the group's own: per example, or inputs as columns
-            self.emit(
-                f"L = {self.name('GROUP', group)}.backward([{', '.join(ins)}], B{o}, G{o}, {group.wanted})", 2
+            call = (
+                f"{self.name('GROUP', group)}.backward([{', '.join(ins)}], B{o}, G{o}, wanted={group.wanted})"
             )
+            self.emit(f"L = {call}", 2)
             shares = "L[{j}]"
         for j, columns in enumerate(group.inputs):
             if not group.wanted[j]:
@@ -312,7 +313,7 @@ class _Writer:
                 self.emit(f"G{block} = {part}  # its one share: all of its gradient", indent)
                 continue
             at = "None" if whole else (repr(index) if isinstance(index, slice) else self.index(index))
-            self.emit(f"G{block} = accumulate(G{block}, {part}, B{block}, {at}, {unique})", indent)
+            self.emit(f"G{block} = accumulate(G{block}, {part}, B{block}, at={at}, unique={unique})", indent)
 
 
 def write(plan: Plan, checks: bool = False) -> Program:
@@ -324,22 +325,22 @@ def write(plan: Plan, checks: bool = False) -> Program:
 # -- what the program calls ------------------------------------------------------
 
 
-def accumulate(g: Any, part: Any, block: Any, index: slice | np.ndarray | None, unique: bool) -> Any:
-    """The running sum of a block's gradient after adding `part` at `index` (None: the
+def accumulate(g: Any, part: Any, block: Any, *, at: slice | np.ndarray | None, unique: bool) -> Any:
+    """The running sum of a block's gradient after adding `part` at its columns `at` (None: the
     whole block). The first share that covers the whole block becomes the sum (a
     layer's does); else the sum starts as zeros."""
     if block.shape[0] == 1 and part.shape[0] != 1:  # the same for every example: sum over the batch
         part = part.sum(axis=0, keepdims=True)
     if g is None:
-        if index is None and part.shape == block.shape:
+        if at is None and part.shape == block.shape:
             return part if part.flags.writeable else part.copy()
         g = np.zeros(block.shape, dtype=part.dtype)
-    if index is None:
+    if at is None:
         g += part
     elif unique:
-        g[:, index] += part
+        g[:, at] += part
     else:  # one node read twice (x·x): add.at adds both
-        np.add.at(g, cast(Any, (slice(None), index)), part)
+        np.add.at(g, cast(Any, (slice(None), at)), part)
     return g
 
 
