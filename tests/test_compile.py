@@ -688,3 +688,38 @@ def test_planning_grows_linearly_with_the_number_of_arguments():
     compile_with(10)  # what a first call pays once (imports) is not counted
     costs = [count_lines(lambda n=n: compile_with(n)) for n in (500, 2000)]
     assert costs[1] < 5 * costs[0]  # 4× the arguments: about 4× the work (it was 10×)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_each_ops_array_share_gives_exactly_what_g_times_its_rule_gives(dtype):
+    """A Kernel.share (σ's, tanh's) is a speed-up of the rule, never another number."""
+    from engine.compiler.kernels import KERNELS
+
+    rng = np.random.default_rng(0)
+    special = np.array([0.0, -0.0, 1.0, -1.0, 0.5, np.inf, -np.inf, np.nan, 1e-300, 1e300])
+    with_share = [(op, kernel.share) for op, kernel in KERNELS.items() if kernel.share is not None]
+    assert {op.name for op, _ in with_share} >= {"sigmoid", "tanh"}
+    with np.errstate(all="ignore"):
+        for op, share in with_share:
+            x = np.concatenate([rng.normal(size=(6, 10)), np.tile(special, (1, 1))]).astype(dtype)
+            out = KERNELS[op].forward(x)
+            for g in (rng.normal(size=x.shape).astype(dtype), np.tile(special, (7, 1)).astype(dtype),
+                      rng.normal(size=(1, 10)).astype(dtype)):  # fmt: skip
+                (expected,) = (g * d for d in op.local_grads(out, x))
+                (got,) = share(g.copy(), out.copy(), x.copy())
+                assert got.dtype == expected.dtype and got.shape == expected.shape
+                bits = f"u{got.itemsize}"  # bit for bit, the signs of zeros too (nan's payloads aside)
+                nan = np.isnan(expected)
+                assert np.array_equal(np.isnan(got), nan), op.name
+                assert np.array_equal(got.view(bits)[~nan], expected.view(bits)[~nan]), op.name
+
+
+def test_a_unit_local_derivative_passes_the_gradient_on_unchanged_and_read_only():
+    from engine.compiler.program import times
+
+    g = np.array([[1.5, -0.0, np.nan]])
+    same = times(g, 1.0)
+    assert np.array_equal(same, g, equal_nan=True) and np.signbit(same[0, 1])
+    assert not same.flags.writeable and g.flags.writeable  # g's own array stays writeable
+    assert np.array_equal(times(g, 2.0), g * 2.0, equal_nan=True)
+    assert times(g, 2.0).flags.writeable

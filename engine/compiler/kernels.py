@@ -38,12 +38,17 @@ class Kernel:
             one matrix (and its parameter as a row); else each input is an array.
         contraction: the op is Σᵢ aᵢ·bᵢ over its inputs' two halves (dot):
             the compiler runs a group of them as one matrix product.
+        share: optional, ``share(g, out, *inputs[, arg])``: the shares g·∂out/∂xᵢ,
+            one per input, bit for bit what ``g * d`` gives for each d of the
+            op's `local_grads`, with fewer temporary arrays (the sweep's
+            `FAST_STEPS` are the same idea on floats). Without one the rule runs.
     """
 
     forward: Callable[..., Any] | None
     rule: bool = True
     columns: bool = False
     contraction: bool = False
+    share: Callable[..., Any] | None = None
 
 
 KERNELS: dict[Op, Kernel] = {}
@@ -217,6 +222,28 @@ def _sigmoid(x: Any) -> Any:
     return np.divide(1.0, t, out=t)
 
 
+# Shares of the rules on the hot path, each the rule's operations in the rule's order on
+# one array of its own (tests/test_compile.py holds each to g·rule bit for bit; a product
+# in the other order is the same number: IEEE multiplication is commutative).
+
+
+def _times(t: Any, g: Any) -> Any:
+    """t·g, written into t where the shapes are the same (t is the share's own array)."""
+    return np.multiply(t, g, out=t) if t.shape == g.shape else t * g
+
+
+def _sigmoid_share(g: Any, out: Any, x: Any) -> tuple[Any]:
+    t = np.subtract(1.0, out)  # the rule: out·(1 − out)
+    np.multiply(t, out, out=t)
+    return (_times(t, g),)
+
+
+def _tanh_share(g: Any, out: Any, x: Any) -> tuple[Any]:
+    t = np.multiply(out, out)  # the rule: 1 − out·out
+    np.subtract(1.0, t, out=t)
+    return (_times(t, g),)
+
+
 KERNELS.update(
     {
         # forwards written with operators only: they run on arrays as they are
@@ -231,8 +258,8 @@ KERNELS.update(
         ops.EXP: Kernel(np.exp),
         ops.LOG: Kernel(_log),
         ops.SQRT: Kernel(_sqrt),
-        ops.TANH: Kernel(np.tanh),
-        ops.SIGMOID: Kernel(_sigmoid),
+        ops.TANH: Kernel(np.tanh, share=_tanh_share),
+        ops.SIGMOID: Kernel(_sigmoid, share=_sigmoid_share),
         ops.SOFTPLUS: Kernel(lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-abs(x)))),
         ops.RELU: Kernel(lambda x: np.where(x <= 0.0, 0.0, x)),
         ops.LEAKY_RELU: Kernel(lambda x, slope: np.where(x > 0.0, x, slope * x)),

@@ -16,9 +16,11 @@ holds the live Values (one row), B1… the arguments, B3… each group's output
 (one column a node), OUT the outputs' columns, DT the dtype; Ik_j is group
 k's input j; G… are the backward sweep's running sums, GL the live Values'
 gradient, SCATTER its shares at scattered places; S a share, P its sum over
-the batch, L a rule's local derivatives (LW, LX a matmul's); K…, RULE…,
-GROUP…, IX…, ARG… are the kernels, rules, groups, index arrays and
-arguments the source names (`Program.names`).
+the batch, L a rule's local derivatives (LW, LX a matmul's) or an op's
+shares; `times(G, d)` is G·d (G itself, read-only, where d is 1.0); K…,
+RULE…, SHARE…, GROUP…, IX…, ARG… are the kernels, rules, ops' array forms of
+their shares (`Kernel.share`), groups, index arrays and arguments the
+source names (`Program.names`).
 
 Forward runs the groups in order; backward (when asked) runs each
 group's chain-rule shares, last group first, adding them where the group read
@@ -84,6 +86,7 @@ class _Writer:
             "DT": plan.dtype,
             "sum_rows": sum_rows,
             "accumulate": accumulate,
+            "times": times,
             "live_gradient": live_gradient,
             "grid_add": grid_add,
             "grid_read": grid_read,
@@ -213,11 +216,18 @@ class _Writer:
                 self.emit(f"S = G{o} @ LX", 2)
                 self.add(group.inputs[1], 2, group, fresh=True)
             return
-        if group.rule_on_arrays:
+        kernel = group.kernel
+        if group.rule_on_arrays and kernel is not None and kernel.share is not None:
+            # the op's own array form of g·∂out/∂x: the rule's numbers, fewer temporaries
+            arg = "" if group.arg is None else f", {self.constant(group.arg)}"
+            share = self.name("SHARE", kernel.share)
+            self.emit(f"L = {share}(G{o}, B{o}, {', '.join(ins)}{arg})", 2)
+            shares = "L[{j}]"
+        elif group.rule_on_arrays:
             arg = "" if group.arg is None else f", {self.constant(group.arg)}"
             rule = self.name("RULE", group.op.local_grads)
             self.emit(f"L = {rule}(B{o}, {', '.join(ins)}{arg})", 2)
-            shares = "G{o} * L[{j}]"
+            shares = "times(G{o}, L[{j}])"
         else:  # the group's own: per example, or inputs as columns
             call = (
                 f"{self.name('GROUP', group)}.backward([{', '.join(ins)}], B{o}, G{o}, wanted={group.wanted})"
@@ -323,6 +333,17 @@ def write(plan: Plan, checks: bool = False) -> Program:
 
 
 # -- what the program calls ------------------------------------------------------
+
+
+def times(g: Any, d: Any) -> Any:
+    """The share g·d a local derivative d sends on. Where d is the number 1.0 (add's, a
+    constant's), g·1.0 is g bit for bit: g itself, read-only (a block that keeps it as its
+    running sum copies it first: `accumulate`), instead of a pass over the array."""
+    if type(d) is float and d == 1.0:
+        same = g.view()
+        same.flags.writeable = False
+        return same
+    return g * d
 
 
 def accumulate(g: Any, part: Any, block: Any, *, at: slice | np.ndarray | None, unique: bool) -> Any:
