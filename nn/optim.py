@@ -163,7 +163,15 @@ def _sgd(w: Any, g: Any, buf: Any, lr: float, momentum: float, decay: float) -> 
         g = g + decay * w
     if momentum:
         g = buf = g if buf is None else buf * momentum + g
-    return w - lr * g, buf
+    if isinstance(w, float):
+        return w - lr * g, buf
+    # Arrays (a compiled training block's parameters): the same number, w + −(lr·g) being
+    # w − lr·g exactly, with one temporary array where w - lr * g makes two (the wider
+    # networks' parameters are hundreds of kilobytes, and each new array is paid for)
+    update = lr * g
+    update *= -1.0
+    update += w
+    return update, buf
 
 
 class Adam(Optimizer):

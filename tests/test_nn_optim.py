@@ -111,3 +111,23 @@ def test_ctrl_c_during_a_step_leaves_every_parameter_stepped_alike(make):
 def test_a_learning_rate_past_float_range_is_a_value_error():
     with pytest.raises(ValueError, match=r"lr must be a number in \[0\.0, inf\), got 1000000000"):
         nn.SGD([Value(1.0)], lr=10**400)
+
+
+def test_sgd_on_arrays_is_the_float_rule_bit_for_bit():
+    """step_arrays' one-temporary update is w − lr·g exactly, the signs of zeros too."""
+    np = pytest.importorskip("numpy")
+    special = [0.0, -0.0, 1.0, -1.0, 0.1, 1e-300, -1e300, float("inf"), float("-inf")]
+    w = np.array([a for a in special for _ in special])
+    g = np.array([b for _ in special for b in special])
+    for dtype in ("float64", "float32"):
+        opt = nn.SGD([Value(0.0)], lr=0.1)
+        with np.errstate(all="ignore"):
+            got = opt.step_arrays(w.astype(dtype), g.astype(dtype))
+            expected = w.astype(dtype) - 0.1 * g.astype(dtype)
+        nan = np.isnan(expected)
+        assert got.dtype == expected.dtype and np.array_equal(np.isnan(got), nan)
+        bits = f"u{got.itemsize}"
+        assert np.array_equal(got.view(bits)[~nan], expected.view(bits)[~nan])
+        floats = [wi - 0.1 * gi for wi, gi in zip(w.tolist(), g.tolist(), strict=True)]  # eager's step
+        if dtype == "float64":
+            assert [str(x) for x in got.tolist()] == [str(x) for x in floats]
