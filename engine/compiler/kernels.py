@@ -191,6 +191,8 @@ def sum_rows(xs: Any) -> Any:
     terms do not cancel (then within n·2⁻⁴⁹ of it, relative; docs/compile.md), and
     math.fsum, exactly eager's number, for the rows where they do."""
     total = xs.sum(axis=1, keepdims=True)
+    if xs.size and xs.min() >= 0.0:  # terms that are all >= 0 cannot cancel (a loss's squares): done
+        return total
     cancelled = np.abs(xs).sum(axis=1) > CANCELLED * np.abs(total[:, 0])  # nan and inf compare False
     if cancelled.any():
         for row in np.flatnonzero(cancelled).tolist():
