@@ -98,6 +98,11 @@ class Trace:
         self.watched: list[Any] = []
         self.dry = dry
 
+    def record(self, node: Any) -> None:
+        """A Value made while the trace runs (a leaf or an op's result), in the order made."""
+        self.nodes.append(node)
+        self.made.add(id(node))
+
     def saw(self, what: str, parameters: bool = False) -> None:
         if parameters:
             if self.looked_at_parameters is None:

@@ -60,8 +60,7 @@ class Value:
     def __new__(cls, data: Any, label: str = "") -> Value:
         node = _node(data if type(data) is float else _as_float(data), (), None, None, _checked_label(label))
         if state.trace is not None:  # engine.compile is tracing: a constant made anew
-            state.trace.nodes.append(node)
-            state.trace.made.add(id(node))
+            state.trace.record(node)
         return node
 
     @property
@@ -356,8 +355,15 @@ def watch(values: Any) -> None:
     from them) as reads of parameters, from the start of the trace (`unwatch` ends it)."""
     trace = state.trace
     assert trace is not None, "watch() is for inside modes.tracing()"
+    _watch(trace, values)
+
+
+def _watch(trace: Any, values: Any) -> None:
+    """Each of `values` that is a plain Value the trace did not make (one from before it)
+    becomes `_Watched`, and the trace lists it (`unwatch` makes it plain again)."""
+    made = trace.made
     for v in values:
-        if type(v) is Value:
+        if type(v) is Value and id(v) not in made:
             v.__class__ = _Watched
             trace.watched.append(v)
 
@@ -376,8 +382,7 @@ def trace_input(x: float, label: str) -> Value:
     node = _node(x, (), None, None, label)
     node.__class__ = _Traced
     if state.trace is not None:
-        state.trace.nodes.append(node)
-        state.trace.made.add(id(node))
+        state.trace.record(node)
     return node
 
 
@@ -419,11 +424,7 @@ def _apply_unusual(op: ops.Op, parents: tuple[Value, ...], arg: Any) -> Value:
     if trace is not None:  # engine.compile is tracing: record the node, watch its number
         kinds = set(map(type, parents))
         if Value in kinds:  # a Value from before the trace (a parameter): watched from now on
-            made = trace.made
-            for p in parents:
-                if type(p) is Value and id(p) not in made:
-                    p.__class__ = _Watched
-                    trace.watched.append(p)
+            _watch(trace, parents)
             kinds = set(map(type, parents))
         kind = _Watched if _Watched in kinds else _Traced if _Traced in kinds else None
         if kind is not None:
@@ -434,8 +435,7 @@ def _apply_unusual(op: ops.Op, parents: tuple[Value, ...], arg: Any) -> Value:
                     f"a result computed from {source} under no_grad() became a constant",
                     parameters=kind is _Watched,
                 )
-        trace.nodes.append(out)
-        trace.made.add(id(out))
+        trace.record(out)
     if state.anomaly:
         site = caller_site()
         if not math.isfinite(data):

@@ -238,9 +238,8 @@ def compiled_loss(
         import numpy as np
     except ImportError:
         raise ImportError("fit(compile=True) needs numpy: pip install numpy") from None
-    x = _numbers(np, inputs, "inputs").astype(
-        dtype, copy=False
-    )  # (only read: the caller's own, if it can be)
+    # (x is only read: the caller's own array, where it already has the dtype)
+    x = _numbers(np, inputs, "inputs").astype(dtype, copy=False)
     y = _numbers(np, targets, "targets")
     if loss.class_targets and y.ndim == 1 and y.dtype.kind in "iu":  # class indices
         outputs = model(inputs[0])

@@ -631,20 +631,21 @@ def test_keyboard_reaches_every_control_and_leaves_the_editor_with_escape_then_t
     page.keyboard.press("Tab")  # Tab in the editor indents, as an editor does
     assert code(page).startswith("    ")
     page.keyboard.press("Control+z")
-    reached = []
-    page.focus("#code")
-    page.keyboard.press("Escape")
-    for _ in range(12):
-        page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.id"))
+    reached = tab_out_of_the_editor(page, "Tab", 12)
     assert {"output", "zoom-out", "zoom-in", "fit", "graph"} <= set(reached), reached
-    back = []
+    back = tab_out_of_the_editor(page, "Shift+Tab", 8)
+    assert {"reset", "share", "your-turn", "run", "examples"} <= set(back), back
+
+
+def tab_out_of_the_editor(page, key, presses):
+    """Leave the editor (Escape), press `key` `presses` times: the ids focus passed through."""
     page.focus("#code")
     page.keyboard.press("Escape")
-    for _ in range(8):
-        page.keyboard.press("Shift+Tab")
-        back.append(page.evaluate("document.activeElement.id"))
-    assert {"reset", "share", "your-turn", "run", "examples"} <= set(back), back
+    reached = []
+    for _ in range(presses):
+        page.keyboard.press(key)
+        reached.append(page.evaluate("document.activeElement.id"))
+    return reached
 
 
 def test_every_control_has_a_name_and_what_changes_is_announced(page):

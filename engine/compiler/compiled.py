@@ -51,6 +51,7 @@ import numbers
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from operator import attrgetter
 from typing import Any, cast
 
@@ -470,11 +471,8 @@ class Compiled:
             raise TypeError(
                 f"{self._name()} was traced with {len(self._shapes)} argument(s), got {len(args)}"
             )
-        arrays = []
-        for i, x in enumerate(args):
-            array = x if type(x) is np.ndarray and x.dtype.kind == "f" else None  # (the usual batch)
-            arrays.append(array if array is not None else _as_numbers(x, self._argument(i), expected))
-        return arrays
+        # (the place named only when it is wrong: a call's usual batch costs no message's text)
+        return [_as_numbers(x, partial(self._argument, i), expected) for i, x in enumerate(args)]
 
     def _argument(self, i: int) -> str:
         return f"argument {i} ({self._names[i]})"
@@ -500,13 +498,14 @@ def _dtype(dtype: Any) -> str:
     return name
 
 
-def _as_numbers(x: Any, where: str, expected: str) -> Any:
+def _as_numbers(x: Any, place: Callable[[], str], expected: str) -> Any:
     """`x` as an array of floats, refusing what `Value()` refuses (None, text,
-    complex numbers, ints past float range) and ragged lists, naming the argument."""
+    complex numbers, ints past float range) and ragged lists, naming the argument
+    (`place()`, asked only for an error)."""
     try:
         array = np.asarray(x)
     except ValueError:  # numpy's "inhomogeneous shape"
-        raise ValueError(f"{where} is ragged (rows of different lengths); expected {expected}") from None
+        raise ValueError(f"{place()} is ragged (rows of different lengths); expected {expected}") from None
     if array.dtype.kind == "f":  # any float: the plan's dtype is made of it once, in _arguments
         return array
     if array.dtype.kind in "biu":
@@ -516,14 +515,14 @@ def _as_numbers(x: Any, where: str, expected: str) -> Any:
     ):
         if not isinstance(v, numbers.Real):
             raise TypeError(
-                f"{where} holds a {type(v).__name__}; expected {expected} (real numbers, as Value() "
+                f"{place()} holds a {type(v).__name__}; expected {expected} (real numbers, as Value() "
                 "takes: int, float or numpy scalars)"
             )
     try:
         return array.astype(float)
     except OverflowError:  # an int past ±1.8e308
         raise ValueError(
-            f"{where} holds an int too large for a float (the largest is about 1.8e308)"
+            f"{place()} holds an int too large for a float (the largest is about 1.8e308)"
         ) from None
 
 

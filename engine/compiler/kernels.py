@@ -229,7 +229,7 @@ def _sigmoid(x: Any) -> Any:
 # in the other order is the same number: IEEE multiplication is commutative).
 
 
-def _times(t: Any, g: Any) -> Any:
+def _multiply_into(t: Any, g: Any) -> Any:
     """t·g, written into t where the shapes are the same (t is the share's own array)."""
     return np.multiply(t, g, out=t) if t.shape == g.shape else t * g
 
@@ -237,13 +237,13 @@ def _times(t: Any, g: Any) -> Any:
 def _sigmoid_share(g: Any, out: Any, x: Any) -> tuple[Any]:
     t = np.subtract(1.0, out)  # the rule: out·(1 − out)
     np.multiply(t, out, out=t)
-    return (_times(t, g),)
+    return (_multiply_into(t, g),)
 
 
 def _tanh_share(g: Any, out: Any, x: Any) -> tuple[Any]:
     t = np.multiply(out, out)  # the rule: 1 − out·out
     np.subtract(1.0, t, out=t)
-    return (_times(t, g),)
+    return (_multiply_into(t, g),)
 
 
 KERNELS.update(
