@@ -371,3 +371,13 @@ def test_unhashable_nodes_are_checked_as_any_other():
 
     report = check_engine(Unhashable, seed=0)
     assert report.ok and [f.kind for f in report.findings] == ["semantics"], str(report)  # backward twice
+
+
+def test_a_one_node_op_wrong_alone_is_blamed_even_when_the_walk_is_at_fault_too(tmp_path):
+    """recursive_set_div: its a / b is one node over its operands, so the walk (also broken)
+    cannot be what makes it wrong; a form built from other ops is still only noted."""
+    report = check_engine(load("recursive_set_div", tmp_path), seed=0)
+    blamed = {(f.op, f.operand) for f in defects(report)}
+    assert ("truediv", "b") in blamed and any(f.op is None for f in defects(report)), str(report)
+    lecture_like = check_engine(load("twice", tmp_path), seed=0)  # a / b is a * b ** -1 there
+    assert all(f.op is None for f in defects(lecture_like)), str(lecture_like)

@@ -190,6 +190,7 @@ EXPECTED: dict[str, tuple[bool, str | None, str | None, str | None, str]] = {
     "helper_assign": (False, "gradient", None, None, "a helper every op"),
     "set_order": (False, "gradient", None, None, "from run to run: the same expression, built afresh"),
     "scalar_div_sign": (False, "gradient", "truediv", "b", "−a/b²"),
+    "recursive_set_div": (False, "gradient", "truediv", "b", "−a/b²"),  # and the walk (run to run)
 }
 
 # Engines with a second fault of their own, besides the first: the other op it is blamed on

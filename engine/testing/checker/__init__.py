@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from engine.testing.checker import sequences
-from engine.testing.checker.alone import Use, check_alone, check_upstream, probe
+from engine.testing.checker.alone import Use, check_alone, check_upstream, one_node, probe
 from engine.testing.checker.bookkeeping import Experiments
 from engine.testing.checker.forms import FORMS, PRIMITIVE, Form
 from engine.testing.checker.report import Finding, Report
@@ -165,7 +165,8 @@ def _alone(
 ) -> list[Use]:
     """Check each use alone, and below `scale` (does it multiply by out.grad?); the ones that
     pass. With `withhold`, a wrong gradient of a form that may be built from other ops is not
-    blamed on it (backward's walk is already at fault)."""
+    blamed on it (backward's walk is already at fault), unless the form is one node over its
+    operands: the walk then walks one node, as it did for the ops that passed alone."""
     passed = []
     for use in uses:
         wrong, _ = check_alone(engine, use)
@@ -176,7 +177,7 @@ def _alone(
             report.refused.setdefault(f"{use.written} at {at}", "refused on purpose")
         if not wrong:
             passed.append(use)
-        elif withhold and wrong[0].kind == "gradient":
+        elif withhold and wrong[0].kind == "gradient" and not one_node(engine, use):
             report.notes.append(
                 f"{use.written} gives a wrong gradient alone too, but it may be built from other ops, and "
                 "backward's bookkeeping is at fault (below): not blamed on it; check again after fixing that"

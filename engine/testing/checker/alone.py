@@ -79,6 +79,17 @@ def reference(form: Form, point: tuple[float, ...]) -> tuple[float, list[float]]
     return out.data, [leaf.grad for leaf in leaves]
 
 
+def one_node(engine: Engine, use: Use) -> bool:
+    """Whether the learner's form, built on fresh leaves, is one node over them (its inputs
+    all leaves): backward's walk then walks one node, as for the ops that passed alone, so a
+    wrong gradient is the form's own. False where the engine's inputs cannot be read."""
+    point = use.form.points[0]
+    _, args = use.args(engine, point)
+    out = attempt(engine, use, args, point).node
+    inputs = None if out is None else engine.inputs(out)
+    return bool(inputs) and all(engine.inputs(x) == [] for x in inputs or ())
+
+
 def attempt(engine: Engine, use: Use, args: list[Any], point: tuple[float, ...]) -> Tried:
     """Call the learner's op once, and sort what happens."""
     try:

@@ -150,6 +150,15 @@ class Engine:
                 self.notes.append(note)
             return math.nan
 
+    def inputs(self, node: Any) -> list[Any] | None:
+        """The nodes `node` was computed from, read from the first of PARENT_NAMES it has that
+        holds them (a set, tuple or list: [] for a leaf); None where it has none of these."""
+        for name in PARENT_NAMES:
+            held = getattr(node, name, None)
+            if isinstance(held, (set, frozenset, tuple, list)):
+                return [x for x in held if self.is_node(x)]
+        return None
+
     def is_node(self, x: Any) -> bool:
         return isinstance(x, self.cls) or (x is not None and hasattr(x, self.data_name))
 
