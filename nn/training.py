@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import numbers
-import random
 import sys
 import weakref
 from collections import OrderedDict
@@ -20,6 +19,7 @@ from engine import Value
 from nn.losses import LOSSES, Loss, as_loss, one_hot
 from nn.module import Module
 from nn.optim import SGD, Optimizer
+from nn.orders import epoch_order, epoch_order_array, run_seed
 
 LossFn = Callable[[Any, Any], Value]
 
@@ -51,7 +51,8 @@ def fit(
         batch_size: samples per step; a step's loss is their mean (1: the
             documents' stochastic gradient descent, one sample at a time).
         shuffle, seed: visit the samples in a new random order each epoch,
-            reproducibly when `seed` is given.
+            reproducibly when `seed` is given (`nn.orders`: the same order
+            with compile=True or not).
         progress: show a tqdm progress bar with the running loss, when tqdm
             is installed (without it training is silent).
         compile: run each step on the whole batch at once with
@@ -78,17 +79,15 @@ def fit(
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"fit: batch_size must be an int >= 1, got {batch_size!r}")
-    order, rng = list(range(len(inputs))), random.Random(seed)
-    steps_per_epoch = -(-len(order) // batch_size)
+    n, run = len(inputs), run_seed(seed) if shuffle else None
     history: list[float] = []
     with steps(model, inputs, targets, loss, optimizer, compile=compile, dtype=dtype) as step:
-        bar = progress_bar(epochs * steps_per_epoch) if progress else None
+        bar = progress_bar(epochs * -(-n // batch_size)) if progress else None
         try:
-            for _ in range(epochs):
-                if shuffle:
-                    rng.shuffle(order)
+            for epoch in range(epochs):
+                order = step.order(n, run, epoch)
                 total, seen = 0.0, 0
-                for start in range(0, len(order), batch_size):
+                for start in range(0, n, batch_size):
                     batch = order[start : start + batch_size]
                     step_loss = step(batch)  # zero the gradients, the batch's mean loss backward, a step
                     total, seen = total + step_loss * len(batch), seen + len(batch)
@@ -140,9 +139,14 @@ def steps(
 class Steps:
     """One training step a call, on the samples at the given indices (made by `steps`)."""
 
-    def __call__(self, batch: list[int]) -> float:
+    def __call__(self, batch: Sequence[int]) -> float:
         """Zero the gradients, backpropagate the batch's mean loss, step: that mean loss."""
         raise NotImplementedError
+
+    def order(self, n: int, seed: int | None, epoch: int) -> Sequence[int]:
+        """The indices of the n samples in the order epoch `epoch` visits them: shuffled
+        by `nn.orders` for a run seeded `seed`, or in order (seed None)."""
+        return list(range(n)) if seed is None else epoch_order(n, seed, epoch)
 
     def close(self) -> None:
         """Leave the parameters' Values as the steps left them (nothing to do for most)."""
@@ -168,7 +172,7 @@ class EagerSteps(Steps):
             optimizer,
         )
 
-    def __call__(self, batch: list[int]) -> float:
+    def __call__(self, batch: Sequence[int]) -> float:
         losses = [self.loss(self.targets[i], self.model(self.inputs[i])) for i in batch]
         step_loss = losses[0] if len(losses) == 1 else engine.sum(losses) * (1.0 / len(losses))
         self.optimizer.zero_grad()
@@ -198,9 +202,15 @@ class CompiledSteps(Steps):
         self.compiled, self.x, self.y = compiled_loss(model, inputs, targets, loss, dtype)
         self.training = self.compiled.training(optimizer)
 
-    def __call__(self, batch: list[int]) -> float:
+    def __call__(self, batch: Sequence[int]) -> float:
         rows = self._np.asarray(batch, dtype=self._np.intp)  # once, for both gathers
         return self.training(self._np.take(self.x, rows, axis=0), self._np.take(self.y, rows, axis=0))
+
+    def order(self, n: int, seed: int | None, epoch: int) -> Sequence[int]:
+        """`Steps.order` as an array, computed by numpy on all the keys at once: the same order."""
+        if seed is None:
+            return cast(Sequence[int], self._np.arange(n, dtype=self._np.intp))
+        return cast(Sequence[int], epoch_order_array(self._np, n, seed, epoch))
 
     def close(self) -> None:  # (or interrupted): the Values as eager steps would leave them
         self.training.close()
