@@ -362,10 +362,13 @@ def _watch(trace: Any, values: Any) -> None:
     """Each of `values` that is a plain Value the trace did not make (one from before it)
     becomes `_Watched`, and the trace lists it (`unwatch` makes it plain again)."""
     made = trace.made
-    for v in values:
-        if type(v) is Value and id(v) not in made:
-            v.__class__ = _Watched
-            trace.watched.append(v)
+    if made:
+        fresh = [v for v in values if type(v) is Value and id(v) not in made]
+    else:  # (the trace's start, watching a model's parameters: nothing made yet)
+        fresh = [v for v in values if type(v) is Value]
+    for v in fresh:
+        v.__class__ = _Watched
+    trace.watched += fresh
 
 
 def unwatch(trace: Any) -> None:

@@ -6,8 +6,9 @@
 
 Modules (a file per idea): `nn.module` (Module, Neuron, Layer, MLP),
 `nn.activations`, `nn.losses`, `nn.optim` (SGD, Adam), `nn.training`
-(fit), `nn.orders` (the order fit visits the samples in), `nn.serialize` (save, load as JSON), `nn.torch_bridge` (to and from
-PyTorch, imported only when used). `nn.functional` gathers the activations
+(fit), `nn.orders` (the order fit visits the samples in), `nn.serialize`
+(save, load as JSON), `nn.torch_bridge` (to and from PyTorch, imported
+only when used). `nn.functional` gathers the activations
 and losses as plain functions, as `torch.nn.functional` does.
 """
 

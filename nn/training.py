@@ -81,7 +81,7 @@ def fit(
         raise ValueError(f"fit: batch_size must be an int >= 1, got {batch_size!r}")
     n, run = len(inputs), run_seed(seed) if shuffle else None
     history: list[float] = []
-    with steps(model, inputs, targets, loss, optimizer, compile=compile, dtype=dtype) as step:
+    with steps(model, inputs, targets, loss, optimizer, compile=compile, dtype=dtype, hold=False) as step:
         bar = progress_bar(epochs * -(-n // batch_size)) if progress else None
         try:
             for epoch in range(epochs):
@@ -109,6 +109,7 @@ def steps(
     optimizer: Optimizer | None = None,
     compile: bool = False,  # noqa: A002 - as fit's
     dtype: str = "float64",
+    hold: bool = True,
 ) -> Steps:
     """fit's training step, to call yourself: ``step(indices)`` trains on those
     samples (one optimizer step on their mean loss) and returns that loss.
@@ -116,7 +117,10 @@ def steps(
     The arguments are fit's. Use it as a context manager (``with steps(...) as
     step:``), or call `close()` when done: with compile=True the parameters
     live in one array while it runs (`Compiled.training`), and the Values get
-    their numbers (and the last gradients) when it closes.
+    their numbers (and the last gradients) when it closes. Meanwhile they read
+    the array's numbers (an evaluation between steps sees the model as it is
+    now), unless ``hold=False`` (fit's: no code of yours runs between its
+    steps): then they keep their numbers from before until it closes.
     """
     loss_fn = as_loss(loss)
     optimizer = SGD(model.parameters(), lr=0.1) if optimizer is None else optimizer
@@ -133,7 +137,7 @@ def steps(
                 "float64)"
             )
         return EagerSteps(model, inputs, targets, loss_fn, optimizer)
-    return CompiledSteps(model, inputs, targets, loss_fn, optimizer, dtype)
+    return CompiledSteps(model, inputs, targets, loss_fn, optimizer, dtype, hold)
 
 
 class Steps:
@@ -195,12 +199,13 @@ class CompiledSteps(Steps):
         loss: Loss,
         optimizer: Optimizer,
         dtype: str = "float64",
+        hold: bool = True,
     ) -> None:
         import numpy
 
         self._np = numpy
         self.compiled, self.x, self.y = compiled_loss(model, inputs, targets, loss, dtype)
-        self.training = self.compiled.training(optimizer)
+        self.training = self.compiled.training(optimizer, hold=hold)
 
     def __call__(self, batch: Sequence[int]) -> float:
         rows = self._np.asarray(batch, dtype=self._np.intp)  # once, for both gathers

@@ -390,15 +390,17 @@ class Compiled:
         mean = total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
         return mean, live
 
-    def training(self, optimizer: Any) -> Any:
+    def training(self, optimizer: Any, hold: bool = True) -> Any:
         """Your own training loop at fit's speed: ``with f.training(optimizer) as train:``
         then ``loss = train(X_batch, Y_batch)`` zeroes the gradients, backpropagates the
         batch's mean loss and steps the optimizer. The optimizer's parameters live in one
         array while the block runs, and go back to their Values (numbers and the last
-        gradients) when it ends, on an exception or Ctrl+C too (see `Training`)."""
+        gradients) when it ends, on an exception or Ctrl+C too (see `Training`). Meanwhile
+        a parameter's Value reads and writes the array (`hold`); a loop that reads none
+        may pass ``hold=False``: the Values then keep their old numbers until the end."""
         from engine.compiler.training import Training
 
-        return Training(self, optimizer)
+        return Training(self, optimizer, hold=hold)
 
     def _run(
         self, batch: Sequence[Any], backward: bool, leaves: Any = None, reduction: str = "mean"

@@ -11,8 +11,11 @@ array. When the block ends (normally, on an exception, on Ctrl+C) every
 parameter's Value gets its number and its gradient from the last step, as
 the same steps on Values would have left them, all of them or (Ctrl+C
 before the first is written) none, the block still open to close again.
-An optimizer that steps only Values (one of yours that overrides `step` or
-`zero_grad`) is stepped on its Values, a little slower.
+A loop that reads no parameter while it runs (`nn.fit`'s) opens the block
+with ``hold=False``: the Values keep their numbers from before until it
+ends, and the block saves a pass over every parameter (the class swap) at
+each end. An optimizer that steps only Values (one of yours that overrides
+`step` or `zero_grad`) is stepped on its Values, a little slower.
 
 The optimizer is duck-typed (`params`, `zero_grad`, `step`, and
 `step_arrays` with `steps_arrays`): `nn`'s optimizers, or yours.
@@ -21,6 +24,8 @@ The optimizer is duck-typed (`params`, `zero_grad`, `step`, and
 from __future__ import annotations
 
 import operator
+from collections import deque
+from itertools import repeat
 from typing import Any, cast
 
 import numpy as np
@@ -30,6 +35,7 @@ from engine.value import Value
 
 _GRAD_SLOT = Value.__dict__["grad"]  # a Value's own storage for its gradient
 _SET_GRAD, _GET_GRAD = _GRAD_SLOT.__set__, _GRAD_SLOT.__get__
+_SET_DATA = Value.__dict__["data"].__set__  # ...and for its number
 
 
 class _Held(Value):
@@ -41,24 +47,29 @@ class _Held(Value):
 
 
 def _held_by(block: Training, params: list[Value]) -> type[_Held]:
-    place = dict(zip(map(id, params), range(len(params)), strict=True))  # id of a held Value -> its place
+    places: dict[int, int] = {}  # id of a held Value -> its place, made when first asked
+
+    def place(node: Value) -> int:
+        if not places:  # (a loop that reads no parameter, most, never pays for it)
+            places.update(zip(map(id, params), range(len(params)), strict=True))
+        return places[id(node)]
 
     def data(node: Value) -> float:
-        return float(block.numbers()[place[id(node)]])
+        return float(block.numbers()[place(node)])
 
     def set_data(node: Value, x: float) -> None:
-        block.numbers()[place[id(node)]] = x
+        block.numbers()[place(node)] = x
 
     def grad(node: Value) -> float:
         if block.grad is None:  # no step yet: the Value's own
             return cast(float, _GET_GRAD(node))
-        return float(block.grad[place[id(node)]])
+        return float(block.grad[place(node)])
 
     def set_grad(node: Value, g: float) -> None:
         if block.grad is None:
             _SET_GRAD(node, g)
         else:
-            block.grad[place[id(node)]] = g
+            block.grad[place(node)] = g
 
     held = type(
         "Value",
@@ -70,14 +81,14 @@ def _held_by(block: Training, params: list[Value]) -> type[_Held]:
 
 
 class Training:
-    """The block `Compiled.training(optimizer)` opens: call it on batches.
+    """The block `Compiled.training(optimizer, hold)` opens: call it on batches.
 
     Attributes:
         steps: how many steps it has taken.
         loss: the last step's mean loss (None before the first).
     """
 
-    def __init__(self, compiled: Any, optimizer: Any) -> None:
+    def __init__(self, compiled: Any, optimizer: Any, hold: bool = True) -> None:
         params = getattr(optimizer, "params", None)
         if not isinstance(params, list) or not callable(getattr(optimizer, "step", None)):
             raise TypeError(
@@ -92,6 +103,7 @@ class Training:
             )
         self.compiled, self.optimizer, self.params = compiled, optimizer, params
         self.on_arrays = bool(getattr(optimizer, "steps_arrays", False))
+        self.hold = hold and self.on_arrays
         self.steps, self.loss = 0, cast(float | None, None)
         self.closed = False
         leaves = compiled.leaves
@@ -113,7 +125,7 @@ class Training:
             self.other_at = np.array([position[v] for v in self.others], dtype=np.intp)
         self.grad: Any = None
         if self.on_arrays:  # the parameters' readers see the array while the block holds it
-            kinds = set(map(type, params))
+            kinds = set(map(type, params))  # (one pass over them, in C)
             if kinds != {Value}:
                 other = next(k for k in kinds if k is not Value)
                 raise ValueError(
@@ -121,10 +133,11 @@ class Training:
                     + ("" if issubclass(other, _Held) else f" (or is not a plain Value: {other.__name__})")
                     + "; close that block first"
                 )
-            held = _held_by(self, params)
-            with collector_paused():  # (a hundred thousand Values and more: no cycle among them)
-                for p in params:
-                    p.__class__ = held
+            if self.hold:
+                held = _held_by(self, params)
+                with collector_paused():  # (a hundred thousand Values and more: no cycle among them)
+                    for p in params:
+                        p.__class__ = held
 
     def numbers(self) -> Any:
         """The parameters' numbers now, in the order of the optimizer's `params`."""
@@ -180,22 +193,22 @@ class Training:
 
     def _write_back(self) -> None:
         numbers = self.numbers().tolist()
-        grads = [None] * len(numbers) if self.grad is None else self.grad.tolist()
-        pending, done = list(zip(self.params, numbers, grads, strict=True)), 0
+        grads = None if self.grad is None else self.grad.tolist()
+        params = self.params
 
-        def release(start: int) -> None:
-            nonlocal done
-            for p, number, grad in pending[start:]:
-                p.__class__ = Value
-                p.data = number
-                if grad is not None:
-                    p.grad = grad
-                done += 1
+        def release() -> None:
+            # Each pass is one C loop (map over a slot's setter, consumed by a deque): no Python
+            # code runs inside it, so Ctrl+C cannot land in the middle of one, only between them.
+            if self.hold:
+                deque(map(setattr, params, repeat("__class__"), repeat(Value)), maxlen=0)
+            deque(map(_SET_DATA, params, numbers), maxlen=0)
+            if grads is not None:
+                deque(map(_SET_GRAD, params, grads), maxlen=0)
 
         try:
-            release(0)
-        except KeyboardInterrupt:  # (one interrupted inside a Value is written again, whole)
-            release(done)
+            release()
+        except KeyboardInterrupt:  # (between two passes: all of them again, whole)
+            release()
             self.closed = True
             raise
 
