@@ -120,6 +120,23 @@ def test_the_training_block_is_the_loop_on_values_with_the_parameters_in_one_arr
         assert q.grad == pytest.approx(p.grad, rel=1e-12, abs=1e-15)  # the last step's, as on Values
 
 
+def test_a_block_that_does_not_hold_leaves_the_values_as_they_were_until_it_ends():
+    x, y = batch(32)
+    nets = [documents_network(), documents_network()]
+    fs = [engine.compile(lambda a, b, net=net: nn.mse_loss(b, net(a)), x[0], y[0]) for net in nets]
+    optimizers = [nn.SGD(net.parameters(), lr=0.5) for net in nets]
+    before = [p.data for p in nets[1].parameters()]
+    with fs[0].training(optimizers[0]) as held, fs[1].training(optimizers[1], hold=False) as not_held:
+        for rows in (slice(0, 16), slice(16, 32)):
+            assert held(x[rows], y[rows]) == not_held(x[rows], y[rows])
+        assert [p.data for p in nets[1].parameters()] == before  # not held: the numbers from before
+        assert {type(p) for p in nets[1].parameters()} == {Value}
+        assert [p.data for p in nets[0].parameters()] == held.numbers().tolist() != before
+    for p, q in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
+        assert (q.data, q.grad) == (p.data, p.grad) and type(q) is Value
+    assert [p.data for p in nets[1].parameters()] != before
+
+
 def test_the_block_writes_back_on_an_exception_and_on_ctrl_c():
     x, y = batch(32)
     for error in (ValueError, KeyboardInterrupt):
