@@ -165,11 +165,11 @@ def _sgd(w: Any, g: Any, buf: Any, lr: float, momentum: float, decay: float) -> 
         g = buf = g if buf is None else buf * momentum + g
     if isinstance(w, float):
         return w - lr * g, buf
-    # Arrays (a compiled training block's parameters): the same number, w + −(lr·g) being
-    # w − lr·g exactly, with one temporary array where w - lr * g makes two (the wider
-    # networks' parameters are hundreds of kilobytes, and each new array is paid for)
-    update = lr * g
-    update *= -1.0
+    # Arrays (a compiled training block's parameters): the same number, w + (−lr)·g being
+    # w − lr·g exactly (IEEE rounding is symmetric: (−lr)·g is −(lr·g), zeros' signs too),
+    # with one temporary array and two passes where w - lr * g makes two and takes three
+    # (the wider networks' parameters are hundreds of kilobytes, and each pass is paid for)
+    update = g * -lr
     update += w
     return update, buf
 

@@ -1,5 +1,6 @@
 """Optimizers without PyTorch: the update formulas by hand, and bad settings."""
 
+import itertools
 import math
 
 import pytest
@@ -119,15 +120,15 @@ def test_sgd_on_arrays_is_the_float_rule_bit_for_bit():
     special = [0.0, -0.0, 1.0, -1.0, 0.1, 1e-300, -1e300, float("inf"), float("-inf")]
     w = np.array([a for a in special for _ in special])
     g = np.array([b for _ in special for b in special])
-    for dtype in ("float64", "float32"):
-        opt = nn.SGD([Value(0.0)], lr=0.1)
+    for dtype, lr in itertools.product(("float64", "float32"), (0.1, 0.0, 3.0)):
+        opt = nn.SGD([Value(0.0)], lr=lr)
         with np.errstate(all="ignore"):
             got = opt.step_arrays(w.astype(dtype), g.astype(dtype))
-            expected = w.astype(dtype) - 0.1 * g.astype(dtype)
+            expected = w.astype(dtype) - lr * g.astype(dtype)
         nan = np.isnan(expected)
         assert got.dtype == expected.dtype and np.array_equal(np.isnan(got), nan)
         bits = f"u{got.itemsize}"
         assert np.array_equal(got.view(bits)[~nan], expected.view(bits)[~nan])
-        floats = [wi - 0.1 * gi for wi, gi in zip(w.tolist(), g.tolist(), strict=True)]  # eager's step
+        floats = [wi - lr * gi for wi, gi in zip(w.tolist(), g.tolist(), strict=True)]  # eager's step
         if dtype == "float64":
             assert [str(x) for x in got.tolist()] == [str(x) for x in floats]
