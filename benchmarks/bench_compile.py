@@ -34,7 +34,7 @@ Without --threads the script runs itself with 1 thread, then with 2 (this
 machine's cores). Engines alternate in blocks so a noisy neighbour slows all
 alike; medians reported.
 
-    python benchmarks/bench_compile.py [--threads N] [--repeats 3] [--seconds 0.3] [--quick]
+    python benchmarks/bench_compile.py [--threads N] [--repeats 5] [--seconds 0.3] [--quick]
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ MICROGRAD_TARGET = 50_000
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, help="BLAS/OpenMP/torch threads (default: run with 1, then 2)")
-    parser.add_argument("--repeats", type=int, default=3, help="alternating blocks per engine")
+    parser.add_argument("--repeats", type=int, default=5, help="alternating blocks per engine (the issue's medians of 5)")
     parser.add_argument("--seconds", type=float, default=0.3, help="about how long a steady-state block runs")
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes, one repeat")
     args = parser.parse_args(argv)

@@ -41,7 +41,9 @@ class Kernel:
         share: optional, ``share(g, out, *inputs[, arg])``: the shares g·∂out/∂xᵢ,
             one per input, bit for bit what ``g * d`` gives for each d of the
             op's `local_grads`, with fewer temporary arrays (the sweep's
-            `FAST_STEPS` are the same idea on floats). Without one the rule runs.
+            `FAST_STEPS` are the same idea on floats). A columns op's gets its
+            inputs as one matrix and gives one share, a column each. Without
+            one the rule runs.
     """
 
     forward: Callable[..., Any] | None
@@ -240,6 +242,12 @@ def _sigmoid_share(g: Any, out: Any, x: Any) -> tuple[Any]:
     return (_multiply_into(t, g),)
 
 
+def _sum_share(g: Any, out: Any, matrix: Any) -> tuple[Any]:
+    # A sum over a matrix's columns: ∂(Σ xᵢ)/∂xᵢ = 1, so each column's share is g·1.0, g
+    # itself bit for bit (as `times` passes on a unit derivative): a read-only view.
+    return (np.broadcast_to(g, (g.shape[0], matrix.shape[1])),)
+
+
 def _tanh_share(g: Any, out: Any, x: Any) -> tuple[Any]:
     t = np.multiply(out, out)  # the rule: 1 − out·out
     np.subtract(1.0, t, out=t)
@@ -270,7 +278,7 @@ KERNELS.update(
         ops.MAX: Kernel(lambda a, b: np.where(a >= b, a, b)),
         ops.CHECK: Kernel(_check),
         # the inputs as the columns of one matrix
-        ops.SUM: Kernel(sum_rows, columns=True),
+        ops.SUM: Kernel(sum_rows, columns=True, share=_sum_share),
         ops.DOT_CONST: Kernel(lambda ws, cs: ws @ cs.T, columns=True),  # cs: the numbers, a row
         # Σ wᵢ·xᵢ: a group sharing its xs is one X @ Wᵀ (engine.compiler.compiled plans it)
         ops.DOT: Kernel(None, columns=True, contraction=True),

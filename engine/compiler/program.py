@@ -232,6 +232,11 @@ class _Writer:
             rule = self.name("RULE", group.op.local_grads)
             self.emit(f"L = {rule}(B{o}, {', '.join(ins)}{arg})", 2)
             shares = "times(G{o}, L[{j}])"
+        elif group.kind == "columns" and kernel is not None and kernel.share is not None:
+            # one node over a matrix's columns (a sum): its op's shares in array form
+            share = self.name("SHARE", kernel.share)
+            self.emit(f"L = {share}(G{o}, B{o}, {ins[0]})", 2)
+            shares = "L[{j}]"
         else:  # the group's own: per example, or inputs as columns
             call = (
                 f"{self.name('GROUP', group)}.backward([{', '.join(ins)}], B{o}, G{o}, wanted={group.wanted})"
