@@ -69,7 +69,7 @@ MICROGRAD_TARGET = 50_000
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, help="BLAS/OpenMP/torch threads (default: run with 1, then 2)")
-    parser.add_argument("--repeats", type=int, default=5, help="alternating blocks per engine (the issue's medians of 5)")
+    parser.add_argument("--repeats", type=int, default=5, help="alternating blocks per engine (medians)")
     parser.add_argument("--seconds", type=float, default=0.3, help="about how long a steady-state block runs")
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes, one repeat")
     args = parser.parse_args(argv)
