@@ -22,7 +22,7 @@ bench: $(VENV)/.bench dot
 
 # Redraw the README's pictures in docs/.
 pictures: $(VENV)/.demo dot
-	$(PY) docs/pictures.py
+	PYTHONPATH=$(CURDIR) $(PY) docs/pictures.py  # (demos run from the clone: not installed)
 
 lint: $(VENV)/.lint
 	$(VENV)/bin/ruff check engine nn demos tests benchmarks playground/build.py playground/screenshot.py playground/site/playground.py
