@@ -35,3 +35,22 @@ def test_the_numpy_by_hand_floor_takes_the_sgd_step_torch_takes(monkeypatch):
     for (w, b), (got_w, got_b) in zip(layers, go.trained["params"], strict=True):
         assert np.allclose(got_w, (w - 0.1 * w.grad).detach().numpy(), rtol=0, atol=1e-15)
         assert np.allclose(got_b, (b - 0.1 * b.grad).detach().numpy(), rtol=0, atol=1e-15)
+
+
+def test_ab_fit_runs_two_trees_side_by_side_and_refuses_what_is_not_a_tree(tmp_path):
+    import subprocess
+
+    script = pathlib.Path(__file__).parents[1] / "benchmarks" / "ab_fit.py"
+    here = str(script.parents[1])
+    done = subprocess.run(
+        [sys.executable, str(script), here, "--rounds", "1", "--dtype", "float32"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert lines[0] == "docs network, float32, 1 rounds, µs a step (median, fastest):"
+    assert [line.split()[0] for line in lines[1:]] == ["old", "new"]
+    assert lines[1].endswith("1.000×") and all(float(line.split()[1]) > 0 for line in lines[1:])
+    refused = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode != 0 and "is not a checkout of chainrule" in refused.stderr
