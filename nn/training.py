@@ -208,8 +208,9 @@ class CompiledSteps(Steps):
         self.training = self.compiled.training(optimizer, hold=hold)
 
     def __call__(self, batch: Sequence[int]) -> float:
-        rows = self._np.asarray(batch, dtype=self._np.intp)  # once, for both gathers
-        return self.training(self._np.take(self.x, rows, axis=0), self._np.take(self.y, rows, axis=0))
+        # the whole data and the batch's rows: the compiled step gathers them itself (its first
+        # layer's in chunks, each multiplied while it is in cache)
+        return self.training(self.x, self.y, rows=self._np.asarray(batch))
 
     def order(self, n: int, seed: int | None, epoch: int) -> Sequence[int]:
         """`Steps.order` as an array, computed by numpy on all the keys at once: the same order."""

@@ -304,7 +304,10 @@ def test_the_program_is_the_plan_written_out():
     net = documents_network()
     x, y = batch(4)
     f = engine.compile(lambda a, b: nn.mse_loss(b, net(a)), x[0], y[0])
-    assert f.source.startswith("def run(B0, B1, B2, rows, seed, backward):")
+    assert f.source.startswith("def run(B0, B1, B2, rows, seed, backward, IX=None):")
+    # given the data's rows, the first layer gathers its 784 pixels in chunks (nothing else reads them)
+    assert "I3_1, B3 = gather_product(I3_1, IX, I3_0)" in f.source
+    assert "B2 = np.take(B2, IX, axis=0)" in f.source and "B1 = np.take" not in f.source
     products = re.findall(r"= \S+ @ ", f.source)
     assert len(products) == 3 + 2  # forward, ∂X of the two layers past the first
     # ∂W of each layer written by BLAS straight into its place in the live gradient
@@ -427,3 +430,75 @@ def test_compiling_pauses_the_cycle_collector_and_leaves_it_as_it_was():
     with pytest.raises(TypeError):
         engine.compile(lambda x: "not a Value", 1.0)
     assert gc.isenabled()
+
+
+# -- the data and the batch's rows: the program gathers them ------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_batch_given_as_the_datas_rows_is_the_batch_gathered(dtype):
+    """gradient(live, X, Y, rows=r) is gradient(live, X[r], Y[r]): the first layer's rows are
+    gathered in chunks of GATHER_ROWS and multiplied chunk by chunk (the same dot products, to
+    rounding), the targets' gathered whole."""
+    from engine.compiler.program import GATHER_ROWS
+
+    net = documents_network()
+    x, y = batch(300)
+    f = engine.compile(lambda a, b: nn.mse_loss(b, net(a)), x[0], y[0], dtype=dtype)
+    live = f.read_leaves()
+    rows = np.random.default_rng(1).permutation(300)[: 3 * GATHER_ROWS + 9]  # a last chunk of 9
+    rows[5] = -1  # an index from the end, as numpy's
+    loss, grad = f.gradient(live, x, y, rows=rows)
+    expected_loss, expected = f.gradient(live, x[rows], y[rows])
+    tolerance = 1e-12 if dtype == "float64" else 1e-5
+    assert loss == pytest.approx(expected_loss, rel=tolerance)
+    assert grad.dtype == expected.dtype and np.allclose(grad, expected, rtol=tolerance, atol=tolerance * 1e-3)
+    assert np.abs(grad).max() > 0
+
+
+def test_gather_product_gathers_exactly_and_multiplies_chunk_by_chunk():
+    from engine.compiler.program import GATHER_ROWS, gather_product
+
+    rng = np.random.default_rng(0)
+    data, w = rng.normal(size=(500, 30)), rng.normal(size=(7, 30))
+    rows = rng.integers(-500, 500, 2 * GATHER_ROWS + 3)
+    x, out = gather_product(data, rows, w)
+    assert np.array_equal(x, data[rows])
+    assert np.allclose(out, data[rows] @ w.T, rtol=1e-13, atol=1e-13)
+
+
+def test_rows_that_are_not_the_datas_are_refused_naming_the_range():
+    net = documents_network()
+    x, y = batch(20)
+    f = engine.compile(lambda a, b: nn.mse_loss(b, net(a)), x[0], y[0])
+    live = f.read_leaves()
+    with pytest.raises(IndexError, match=r"rows must be in \[-20, 20\), the data's 20 examples; got 20"):
+        f.gradient(live, x, y, rows=[0, 20])
+    with pytest.raises(IndexError, match=r"got -21"):
+        f.gradient(live, x, y, rows=[-21])
+    with pytest.raises(TypeError, match=r"rows must be a 1-D array of integers .* got 1-D float64"):
+        f.gradient(live, x, y, rows=[0.5])
+    with pytest.raises(TypeError, match=r"got 2-D int"):
+        f.gradient(live, x, y, rows=[[0, 1]])
+    with pytest.raises(ValueError, match=r"the batch is empty"):
+        f.gradient(live, x, y, rows=[])
+
+
+def test_the_block_takes_the_datas_rows_on_arrays_and_on_values():
+    class Halving(nn.SGD):  # its own step(): stepped on its Values
+        def step(self):
+            for p in self.params:
+                p.data -= self.lr * p.grad
+
+    x, y = batch(40)
+    rows = np.arange(39, -1, -3)
+    for make in (lambda ps: nn.SGD(ps, lr=0.5), lambda ps: Halving(ps, lr=0.5)):
+        nets = [documents_network(), documents_network()]
+        fs = [engine.compile(lambda a, b, net=net: nn.mse_loss(b, net(a)), x[0], y[0]) for net in nets]
+        with fs[0].training(make(nets[0].parameters())) as by_rows:
+            got = by_rows(x, y, rows=rows)
+        with fs[1].training(make(nets[1].parameters())) as gathered:
+            expected = gathered(x[rows], y[rows])
+        assert got == pytest.approx(expected, rel=1e-12)
+        for p, q in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
+            assert p.data == pytest.approx(q.data, rel=1e-12, abs=1e-15)

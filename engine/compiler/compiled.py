@@ -372,11 +372,15 @@ class Compiled:
         """The live Values' numbers now, as one array in the order of `leaves`."""
         return np.fromiter(map(_DATA, self.leaves), dtype=self._numpy_dtype, count=len(self.leaves))
 
-    def gradient(self, leaves: Any, *batch: Any, reduction: str = "mean") -> tuple[float, Any]:
+    def gradient(
+        self, leaves: Any, *batch: Any, reduction: str = "mean", rows: Any = None
+    ) -> tuple[float, Any]:
         """`backward` as a function of arrays, reading and writing no Value: with
         the live Values' numbers given as `leaves` (as `read_leaves()` gives them),
         the batch's mean (or sum) and its gradient, an array in the same order.
-        `training` steps on it, the parameters in one array."""
+        `training` steps on it, the parameters in one array. With `rows` (integers),
+        each argument is the whole data and the batch is its rows `rows`: the program
+        gathers them itself (a first layer's in chunks, each multiplied while in cache)."""
         if reduction not in ("mean", "sum"):
             raise ValueError(f"backward: reduction must be 'mean' or 'sum', got {reduction!r}")
         if not self._single:
@@ -384,10 +388,10 @@ class Compiled:
                 f"backward needs a function that returns one Value (a loss); {self._name()} returns "
                 f"{len(self.outputs)}"
             )
-        out, live, rows = self._run(batch, backward=True, leaves=leaves, reduction=reduction)
-        losses = out[:, 0].tolist() if out.shape[0] == rows else [float(out[0, 0])] * rows
+        out, live, count = self._run(batch, backward=True, leaves=leaves, reduction=reduction, rows=rows)
+        losses = out[:, 0].tolist() if out.shape[0] == count else [float(out[0, 0])] * count
         total = fsum(lambda: losses)
-        mean = total * (1.0 / rows) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
+        mean = total * (1.0 / count) if reduction == "mean" else total  # as eager: sum(losses) * (1/B)
         return mean, live
 
     def training(self, optimizer: Any, hold: bool = True) -> Any:
@@ -403,13 +407,22 @@ class Compiled:
         return Training(self, optimizer, hold=hold)
 
     def _run(
-        self, batch: Sequence[Any], backward: bool, leaves: Any = None, reduction: str = "mean"
+        self,
+        batch: Sequence[Any],
+        backward: bool,
+        leaves: Any = None,
+        reduction: str = "mean",
+        rows: Any = None,
     ) -> tuple[Any, Any, int]:
-        """The program on a batch: the outputs' columns, the live Values' gradient of the
-        batch's mean (sum) if `backward`, and how many examples. Non-finite numbers flow
-        through, as in eager (IEEE arithmetic); under detect_anomaly the first one raises.
-        A call's arrays are its own: threads may share `self`."""
-        arrays, rows = self._arguments(batch)
+        """The program on a batch (the rows `rows` of the data in `batch`, where given): the
+        outputs' columns, the live Values' gradient of the batch's mean (sum) if `backward`,
+        and how many examples. Non-finite numbers flow through, as in eager (IEEE
+        arithmetic); under detect_anomaly the first one raises. A call's arrays are its own:
+        threads may share `self`."""
+        arrays, count = self._arguments(batch)
+        index = None if rows is None else self._rows(rows, count if arrays else 0)
+        if index is not None:
+            count = len(index)
         if self.reads_parameters is not None:  # the graph may be the parameters' choice
             held = self.read_leaves()
             now = held if leaves is None else np.asarray(leaves, dtype=self._numpy_dtype)
@@ -425,9 +438,10 @@ class Compiled:
                     # (the same arguments' shapes and dtype: the batch's arrays stay as they are)
                     self._compile(self.fn, self._example, check_args=self._check_args, dtype=self.dtype)
         if not self._checked:  # fn looked at numbers: the same graph at the first batch's examples
-            for b in sorted({0, rows // 2, rows - 1}):
+            for b in sorted({0, count // 2, count - 1}):
+                at = b if index is None else int(index[b])
                 self._check(
-                    [a[b].reshape(s).tolist() for a, s in zip(arrays, self._shapes, strict=True)],
+                    [a[at].reshape(s).tolist() for a, s in zip(arrays, self._shapes, strict=True)],
                     f"example {b} of the first batch",
                 )
             self._checked = True
@@ -438,15 +452,31 @@ class Compiled:
                 f"leaves has shape {np.shape(leaves)}; expected ({len(self.leaves)},), one per live Value"
             )
         live = np.asarray(leaves, dtype=self._numpy_dtype).reshape(1, -1)
-        seed = 1.0 / rows if reduction == "mean" else 1.0
+        seed = 1.0 / count if reduction == "mean" else 1.0
         program = self._program
         if state.anomaly:
             if self._checking is None:
                 self._checking = write(self._plan_of, checks=True)
             program = self._checking
         with np.errstate(all="ignore"):
-            out, grad = program.run(live, *arrays, rows, seed, backward)
-        return out, grad, rows
+            out, grad = program.run(live, *arrays, count, seed, backward, IX=index)
+        return out, grad, count
+
+    def _rows(self, rows: Any, n: int) -> Any:
+        """`rows` as an array of the batch's places in data of n examples, or the error."""
+        index = np.asarray(rows)
+        if index.ndim != 1 or (index.dtype.kind not in "iu" and index.size):
+            raise TypeError(
+                f"rows must be a 1-D array of integers (the batch's examples' places in the data), got "
+                f"{index.ndim}-D {index.dtype}"
+            )
+        if not index.size:
+            raise ValueError("the batch is empty; expected at least one example")
+        low, high = int(index.min()), int(index.max())
+        if low < -n or high >= n:
+            bad = low if low < -n else high
+            raise IndexError(f"rows must be in [-{n}, {n}), the data's {n} examples; got {bad}")
+        return index.astype(np.intp, copy=False)
 
     def _arguments(self, batch: Sequence[Any]) -> tuple[list[Any], int]:
         arrays, rows = [], None

@@ -143,13 +143,17 @@ class Training:
         """The parameters' numbers now, in the order of the optimizer's `params`."""
         return self.live[: len(self.params)] if self.prefix else self.data
 
-    def __call__(self, *batch: Any, reduction: str = "mean") -> float:
-        """One step on the batch: its mean loss backward, the optimizer's step. Returns that loss."""
+    def __call__(self, *batch: Any, reduction: str = "mean", rows: Any = None) -> float:
+        """One step on the batch: its mean loss backward, the optimizer's step. Returns that loss.
+        With `rows`, the arguments are the whole data and the batch its rows `rows`
+        (`Compiled.gradient`: the program gathers them, a first layer's in chunks)."""
         if self.closed:
             raise RuntimeError("training: this block has ended; open another with f.training(optimizer)")
         compiled, optimizer = self.compiled, self.optimizer
         if not self.on_arrays:  # an optimizer that steps Values: zero_grad, backward, step
             optimizer.zero_grad()
+            if rows is not None:
+                batch = tuple(np.take(np.asarray(data), rows, axis=0) for data in batch)
             loss = compiled.backward(*batch, reduction=reduction)
             optimizer.step()
         else:
@@ -161,7 +165,7 @@ class Training:
                 else:
                     live[self.other_at] = numbers
             if self.prefix:
-                loss, grad = compiled.gradient(live, *batch, reduction=reduction)
+                loss, grad = compiled.gradient(live, *batch, reduction=reduction, rows=rows)
                 self.grad = grad[:n]
                 stepped = optimizer.step_arrays(live[:n], self.grad)
                 if n == len(live) and getattr(stepped, "dtype", None) == live.dtype:
@@ -170,7 +174,7 @@ class Training:
                     live[:n] = stepped
             else:
                 live[self.where_read] = self.data[self.read]
-                loss, grad = compiled.gradient(live, *batch, reduction=reduction)
+                loss, grad = compiled.gradient(live, *batch, reduction=reduction, rows=rows)
                 self.grad = np.zeros_like(self.data)
                 self.grad[self.read] = grad[self.where_read]
                 self.data = optimizer.step_arrays(self.data, self.grad)
