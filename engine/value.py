@@ -361,11 +361,10 @@ def watch(values: Any) -> None:
 def _watch(trace: Any, values: Any) -> None:
     """Each of `values` that is a plain Value the trace did not make (one from before it)
     becomes `_Watched`, and the trace lists it (`unwatch` makes it plain again)."""
+    fresh = [v for v in values if type(v) is Value]
     made = trace.made
-    if made:
-        fresh = [v for v in values if type(v) is Value and id(v) not in made]
-    else:  # (the trace's start, watching a model's parameters: nothing made yet)
-        fresh = [v for v in values if type(v) is Value]
+    if made:  # (at the trace's start, watching a model's parameters, nothing is made yet)
+        fresh = [v for v in fresh if id(v) not in made]
     for v in fresh:
         v.__class__ = _Watched
     trace.watched += fresh

@@ -257,22 +257,19 @@ class _Writer:
                 self.add(group.inputs[1], 2, group, fresh=True)
             return
         kernel = group.kernel
-        if group.rule_on_arrays and kernel is not None and kernel.share is not None:
-            # the op's own array form of g·∂out/∂x: the rule's numbers, fewer temporaries
-            arg = "" if group.arg is None else f", {self.constant(group.arg)}"
+        arg = "" if group.arg is None else f", {self.constant(group.arg)}"
+        if (
+            kernel is not None
+            and kernel.share is not None
+            and (group.rule_on_arrays or group.kind == "columns")
+        ):  # the op's own array form of g·∂out/∂x (a columns op's: of its matrix), fewer temporaries
             share = self.name("SHARE", kernel.share)
             self.emit(f"L = {share}(G{o}, B{o}, {', '.join(ins)}{arg})", 2)
             shares = "L[{j}]"
         elif group.rule_on_arrays:
-            arg = "" if group.arg is None else f", {self.constant(group.arg)}"
             rule = self.name("RULE", group.op.local_grads)
             self.emit(f"L = {rule}(B{o}, {', '.join(ins)}{arg})", 2)
             shares = "times(G{o}, L[{j}])"
-        elif group.kind == "columns" and kernel is not None and kernel.share is not None:
-            # one node over a matrix's columns (a sum): its op's shares in array form
-            share = self.name("SHARE", kernel.share)
-            self.emit(f"L = {share}(G{o}, B{o}, {ins[0]})", 2)
-            shares = "L[{j}]"
         else:  # the group's own: per example, or inputs as columns
             call = (
                 f"{self.name('GROUP', group)}.backward([{', '.join(ins)}], B{o}, G{o}, wanted={group.wanted})"
