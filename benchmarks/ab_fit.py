@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     for tree in (args.old, args.new):
         if not (Path(tree) / "engine" / "__init__.py").is_file():
             sys.exit(f"ab_fit: {tree} is not a checkout of chainrule (it has no engine/__init__.py)")
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    from bench_compile import thread_settings  # (here, not at the top: each side imports its own tree's)
+
+    env = dict(os.environ, **thread_settings(1))
     sides = {"old": (args.old, "fit"), "new": (args.new, "fit")} | {k: (args.new, k) for k in args.side}
     processes: dict[str, subprocess.Popen[str]] = {}
     times: dict[str, list[float]] = {name: [] for name in sides}

@@ -78,14 +78,17 @@ def main(argv: list[str] | None = None) -> None:
             command = [sys.executable, __file__, "--threads", str(threads), "--repeats", str(args.repeats)]
             subprocess.run([*command, "--seconds", str(args.seconds)] + ["--quick"] * args.quick, check=True)
         return
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = str(args.threads)
-    # XLA's CPU backend (jax): the same thread count, set before jax is imported
-    eigen = "true" if args.threads > 1 else "false"
-    os.environ["XLA_FLAGS"] = (
-        f"--xla_cpu_multi_thread_eigen={eigen} intra_op_parallelism_threads={args.threads}"
-    )
+    os.environ.update(thread_settings(args.threads))  # before numpy, torch and jax load
     run(args)
+
+
+def thread_settings(threads: int) -> dict[str, str]:
+    """The environment that gives BLAS, OpenMP and XLA's CPU backend (jax) `threads` threads:
+    set before they are imported (torch's own is `torch.set_num_threads`)."""
+    settings = {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    eigen = "true" if threads > 1 else "false"
+    settings["XLA_FLAGS"] = f"--xla_cpu_multi_thread_eigen={eigen} intra_op_parallelism_threads={threads}"
+    return settings
 
 
 def run(args: argparse.Namespace) -> None:
